@@ -1,0 +1,31 @@
+// The blocked GEMM driver (BLIS loops around a registered microkernel). Arguments reaching
+// these functions have been validated by the API layer (validate.h).
+#ifndef QGEMM_KERNELS_CORE_DRIVER_H
+#define QGEMM_KERNELS_CORE_DRIVER_H
+
+#include <cstddef>
+
+#include "core/packed_b.h"
+
+namespace qgemm::detail {
+
+// Bytes the packed form of a K x N B takes for kernel k (0 with `overflow` set when it does
+// not fit size_t).
+size_t packed_b_bytes(const gemm_kernel& k, size_t K, size_t N, bool* overflow);
+
+// Packs op(B) (K x N) into `out` for kernel k, reusing out.storage when it is large enough.
+qgemm_status pack_b(const gemm_kernel& k, size_t K, size_t N, const qgemm_operand& b,
+                    qgemm_packed_b& out);
+
+// C = epilogue(op(A) * B) with a packed B.
+qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b& b,
+                         const qgemm_epilogue& e, void* C, size_t ldc);
+
+// The calling thread's packed-B scratch for one-shot GEMMs.
+qgemm_packed_b& thread_scratch_packed_b();
+
+void release_thread_workspace();
+
+}  // namespace qgemm::detail
+
+#endif  // QGEMM_KERNELS_CORE_DRIVER_H

@@ -1,0 +1,18 @@
+// Per-thread error messages. Every failing entry point goes through fail(), which formats the
+// message into a thread-local buffer (no allocation) and returns the status, so a check reads
+// `if (bad) return fail(QGEMM_ERROR_..., "what and why", ...);`.
+#ifndef QGEMM_KERNELS_CORE_ERROR_H
+#define QGEMM_KERNELS_CORE_ERROR_H
+
+#include "qgemm/qgemm.h"
+
+namespace qgemm::detail {
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+qgemm_status fail(qgemm_status status, const char* format, ...);
+
+}  // namespace qgemm::detail
+
+#endif  // QGEMM_KERNELS_CORE_ERROR_H

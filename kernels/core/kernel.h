@@ -1,0 +1,120 @@
+// The interface between the one blocked driver and the per-ISA microkernels.
+//
+// Why this shape. The driver (driver.cc) owns everything that is the same on every ISA: argument
+// checks, blocking over NC/KC/MC, edge tiles, workspace, and the plan of the epilogue. A kernel
+// owns only what its instructions dictate: the layout of its packed panels and the MR x NR tile
+// computation, including the epilogue applied to its tile while it still sits in registers.
+// Adding an ISA therefore means adding one file with a pack_a/pack_b/tile triple and one line
+// in kernels.inc.
+//
+// Zero points. Kernels do not subtract zero points inside the K loop. With A' and B' the values
+// actually stored in the packed panels (a kernel may store x ^ 0x80 to turn s8 into u8, or
+// widen to int16) and zA', zB' the zero points shifted the same way, the contract's accumulator
+// is, modulo 2^32,
+//
+//     acc[m][n] = dot'[m][n] + row_sum'[m] * neg_zb'[n] + za'[m] * col_off'[n]
+//
+// with dot' = sum_k A'[m][k] B'[k][n], row_sum' = sum_k A'[m][k] (computed when A is packed),
+// neg_zb' = -zB'[n] and col_off' = K zB'[n] - sum_k B'[k][n] (both computed when B is packed).
+// Expanding shows it equals sum_k (A'-zA')(B'-zB') = sum_k (A-zA)(B-zB) exactly, for any shift.
+#ifndef QGEMM_KERNELS_CORE_KERNEL_H
+#define QGEMM_KERNELS_CORE_KERNEL_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qgemm/qgemm.h"
+
+namespace qgemm::detail {
+
+// What a packed panel stores per element.
+enum class packed_elem : uint8_t { u8, s8, s16 };
+
+inline constexpr size_t packed_elem_bytes(packed_elem e) { return e == packed_elem::s16 ? 2 : 1; }
+
+// Everything an epilogue needs, resolved once per call. Arrays with stride 0 hold one value
+// (per tensor); stride 1 means one per row (za, sa) or per column (the rest), indexed by the
+// global row/column of C.
+struct epilogue_plan {
+  qgemm_output output;
+  qgemm_type out_type;  // U8/S8 for requant, S32, F32
+
+  // zero-point correction (see the top of this file)
+  const int32_t* za;       // zA as given, stride za_stride; zA' = za[...] + za_shift
+  size_t za_stride;
+  int32_t za_shift;        // the shift the kernel's A packing applied (0, +128 or -128)
+  const int32_t* neg_zb;   // -zB' (shifted), stride neg_zb_stride
+  size_t neg_zb_stride;
+  const int32_t* col_off;  // K zB' - colsum(B'), one per column
+
+  const int32_t* bias;     // S32 / REQUANT_*: per column, or nullptr
+
+  const float* scale;      // REQUANT_FLOAT
+  size_t scale_stride;
+  const int32_t* multiplier;  // REQUANT_FIXED
+  const int32_t* shift;
+  size_t multiplier_stride;
+  int32_t out_zero_point, out_min, out_max;  // REQUANT_*
+
+  const float* a_scale;    // F32
+  size_t a_scale_stride;
+  const float* b_scale;
+  size_t b_scale_stride;
+  const float* bias_f32;   // or nullptr
+  float f32_min, f32_max;
+  bool f32_clamp;
+};
+
+// Packing a block of rows of op(A) or of columns of op(B) into MR- or NR-wide panels.
+// A panel of R rows holds, for each group of KR consecutive k, R x KR elements:
+//     panel[kg][r][kr] = X'(r0 + r, kg * KR + kr)      (zero beyond the matrix)
+// where X' is the kernel's packed element. Panels follow each other, kp = K rounded up to KR.
+struct pack_args {
+  const void* src;
+  size_t ld;
+  bool k_contiguous;   // element (r, k) at src[r*ld + k] (A, or B^T); else src[k*ld + r]
+  qgemm_type type;     // U8 or S8 as given
+  size_t r0, rows;     // which rows (of op(A)) or columns (of op(B)) to pack
+  size_t k;            // full depth
+  void* dst;           // ceil(rows / R) panels of kp * R elements
+  int32_t* sums;       // rows values: sum over k of the packed element, mod 2^32
+};
+
+// One MR x NR tile over one block of K.
+struct tile_args {
+  size_t k_groups;          // number of KR-groups in this K block
+  const void* a;            // packed A panel at this K block
+  const void* b;            // packed B panel at this K block
+  size_t m, n;              // valid rows and columns of the tile (1..MR, 1..NR)
+  int32_t* partial;         // int32 partial sums of the earlier K blocks of this tile
+  size_t ld_partial;
+  bool first_k, last_k;     // first_k: start from 0; !last_k: store dot' to partial
+  // used when last_k:
+  size_t row, col;          // tile origin in C (indexes the plan's arrays)
+  const int32_t* row_sum;   // row_sum' of the tile's rows (m values)
+  const epilogue_plan* ep;
+  void* c;                  // C at the tile origin
+  size_t ldc;               // in elements of the output type
+};
+
+struct gemm_kernel {
+  const char* name;         // ukernel_<MR>x<NR>c<KR>__<isa>
+  qgemm_isa isa;
+  size_t mr, nr, kr;
+  size_t mc, nc, kc;        // block sizes (multiples of mr, nr, kr)
+  packed_elem a_elem, b_elem;
+  void (*pack_a)(const pack_args&);
+  void (*pack_b)(const pack_args&);
+  void (*tile)(const tile_args&);
+};
+
+// The shift a kernel's packing applies to a zero point of the given source type.
+inline int32_t zero_point_shift(qgemm_type src, packed_elem dst) {
+  if (dst == packed_elem::u8 && src == QGEMM_S8) return 128;   // x ^ 0x80 == x + 128
+  if (dst == packed_elem::s8 && src == QGEMM_U8) return -128;  // x ^ 0x80 == x - 128
+  return 0;
+}
+
+}  // namespace qgemm::detail
+
+#endif  // QGEMM_KERNELS_CORE_KERNEL_H

@@ -1,0 +1,80 @@
+// Test support: a randomly generated GEMM problem (inputs, zero points, epilogue parameters),
+// its reference result, and a runner that checks the library against it bit for bit.
+#ifndef QGEMM_TESTS_GEMM_PROBLEM_H
+#define QGEMM_TESTS_GEMM_PROBLEM_H
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "qgemm/qgemm.h"
+
+namespace qgemm_test {
+
+// The six things an epilogue can write.
+enum class out_kind { s32, requant_float_u8, requant_float_s8, requant_fixed_u8, requant_fixed_s8, f32 };
+constexpr out_kind kAllOutputs[] = {out_kind::s32,           out_kind::requant_float_u8,
+                                    out_kind::requant_float_s8, out_kind::requant_fixed_u8,
+                                    out_kind::requant_fixed_s8, out_kind::f32};
+const char* out_kind_name(out_kind k);
+size_t out_elem_bytes(out_kind k);
+
+enum class fill { random, zeros, max, min };
+
+struct gemm_case {
+  int64_t M = 1, N = 1, K = 1;
+  qgemm_type a_type = QGEMM_U8, b_type = QGEMM_S8;
+  qgemm_transpose a_trans = QGEMM_NO_TRANS, b_trans = QGEMM_NO_TRANS;
+  bool za_per_row = false, zb_per_column = false;
+  out_kind out = out_kind::s32;
+  fill data = fill::random;
+  int64_t ld_pad = 0;     // added to every leading dimension
+  size_t misalign = 0;    // byte offset of A and B, element offset of C, from aligned storage
+  bool bias = true;       // give a bias where the epilogue takes one
+  bool clamp = false;     // narrow the output clamp (fused ReLU-like bounds)
+  bool extreme_params = false;  // zero points and bias at the ends of their ranges
+  bool zero_points_zero = false;  // zA = zB = 0 (per tensor)
+  uint32_t seed = 1;
+  std::string describe() const;
+};
+
+class gemm_problem {
+ public:
+  explicit gemm_problem(const gemm_case& c);
+
+  const gemm_case& spec() const { return c_; }
+  const qgemm_operand& a() const { return a_; }
+  const qgemm_operand& b() const { return b_; }
+  const qgemm_epilogue& epilogue() const { return e_; }
+  int64_t ldc() const { return ldc_; }
+
+  // A fresh output buffer filled with a sentinel pattern; out() points at C inside it.
+  std::vector<uint8_t> fresh_output() const;
+  void* out(std::vector<uint8_t>& buffer) const { return buffer.data() + c_offset_bytes(); }
+  // The reference result in a buffer made by fresh_output().
+  std::vector<uint8_t> reference() const;
+
+  size_t c_offset_bytes() const { return c_.misalign * out_elem_bytes(c_.out); }
+
+ private:
+  gemm_case c_;
+  std::vector<uint8_t> a_data_, b_data_;
+  std::vector<int32_t> za_, zb_, bias_, multiplier_, shift_;
+  std::vector<float> scale_, a_scale_, b_scale_, bias_f_;
+  qgemm_operand a_{}, b_{};
+  qgemm_epilogue e_{};
+  int64_t ldc_ = 0;
+};
+
+// Runs the problem on the kernel of `isa` (one-shot with the level forced, and with a B packed
+// for that level) and returns "" when both equal the reference byte for byte (including the
+// bytes between rows of C, which must stay untouched), or a description of the first mismatch.
+std::string check_on_isa(const gemm_problem& p, qgemm_isa isa, const std::vector<uint8_t>& ref);
+
+// Every ISA level built in and runnable on this machine.
+std::vector<qgemm_isa> runnable_isas();
+
+}  // namespace qgemm_test
+
+#endif  // QGEMM_TESTS_GEMM_PROBLEM_H

@@ -1,0 +1,174 @@
+// Production path vs the scalar reference, bit for bit, on every ISA level this machine runs.
+//
+// The edge sweep covers every combination of epilogue output (6), A/B element types (4),
+// transposes (4) and zero-point modes (4) — 384 GoogleTest cases — and within each, every
+// M, N, K from 0 to two tiles + 1 of each kernel (the tile comes from the registry, so a new
+// kernel is swept around its own MR/NR/KR without editing this file). Leading-dimension padding,
+// misaligned base pointers, bias and clamps rotate with the shape so that each appears with
+// every combination.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "gemm_problem.h"
+
+using namespace qgemm_test;
+
+namespace {
+
+struct combo {
+  out_kind out;
+  qgemm_type a_type, b_type;
+  qgemm_transpose a_trans, b_trans;
+  bool za_per_row, zb_per_column;
+};
+
+std::vector<combo> all_combos() {
+  std::vector<combo> v;
+  for (out_kind o : kAllOutputs)
+    for (qgemm_type ta : {QGEMM_U8, QGEMM_S8})
+      for (qgemm_type tb : {QGEMM_S8, QGEMM_U8})
+        for (qgemm_transpose xa : {QGEMM_NO_TRANS, QGEMM_TRANS})
+          for (qgemm_transpose xb : {QGEMM_NO_TRANS, QGEMM_TRANS})
+            for (bool zr : {false, true})
+              for (bool zc : {false, true}) v.push_back({o, ta, tb, xa, xb, zr, zc});
+  return v;
+}
+
+std::string combo_name(const testing::TestParamInfo<combo>& info) {
+  const combo& c = info.param;
+  std::string s = out_kind_name(c.out);
+  s += c.a_type == QGEMM_U8 ? "_Au8" : "_As8";
+  s += c.a_trans == QGEMM_TRANS ? "T" : "";
+  s += c.b_type == QGEMM_U8 ? "_Bu8" : "_Bs8";
+  s += c.b_trans == QGEMM_TRANS ? "T" : "";
+  s += c.za_per_row ? "_zArow" : "_zAtensor";
+  s += c.zb_per_column ? "_zBcol" : "_zBtensor";
+  return s;
+}
+
+gemm_case base_case(const combo& c) {
+  gemm_case g;
+  g.out = c.out;
+  g.a_type = c.a_type;
+  g.b_type = c.b_type;
+  g.a_trans = c.a_trans;
+  g.b_trans = c.b_trans;
+  g.za_per_row = c.za_per_row;
+  g.zb_per_column = c.zb_per_column;
+  return g;
+}
+
+class EdgeShapes : public testing::TestWithParam<combo> {};
+
+TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
+  const std::vector<qgemm_isa> isas = runnable_isas();
+  ASSERT_FALSE(isas.empty());
+  int checked = 0;
+  for (qgemm_isa isa : isas) {
+    qgemm_kernel_info k{};
+    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+    uint32_t n_case = 0;
+    for (int64_t M = 0; M <= 2 * k.mr + 1; ++M) {
+      for (int64_t N = 0; N <= 2 * k.nr + 1; ++N) {
+        for (int64_t K = 0; K <= 2 * k.kr + 1; ++K) {
+          gemm_case g = base_case(GetParam());
+          g.M = M;
+          g.N = N;
+          g.K = K;
+          ++n_case;
+          g.seed = n_case * 2654435761u + static_cast<uint32_t>(isa);
+          g.ld_pad = (n_case % 3 == 0) ? 0 : static_cast<int64_t>(n_case % 5) | 1;  // odd pads
+          g.misalign = n_case % 4;
+          g.bias = n_case % 2 == 0;
+          g.clamp = n_case % 5 == 1;
+          const gemm_problem p(g);
+          const std::vector<uint8_t> ref = p.reference();
+          const std::string diff = check_on_isa(p, isa, ref);
+          ASSERT_EQ(diff, "") << "kernel " << k.name;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCombinations, EdgeShapes, testing::ValuesIn(all_combos()), combo_name);
+
+// Larger shapes that cross the driver's MC, NC and KC blocks, with extreme data: all zeros, all
+// at the type's maximum, all at its minimum, and random; with zero points and bias at the ends
+// of their ranges half of the time.
+class LargeShapes : public testing::TestWithParam<fill> {};
+
+TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
+  const std::vector<combo> combos = all_combos();
+  for (qgemm_isa isa : runnable_isas()) {
+    qgemm_kernel_info k{};
+    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+    // Shapes relative to the kernel's blocks: past MC, past NC, past KC (split K), and odd.
+    const int64_t shapes[][3] = {
+        {k.mc + k.mr + 1, 2 * k.nr + 3, 37},
+        {5, k.nc + k.nr + 3, 19},
+        {2 * k.mr + 1, 2 * k.nr + 1, k.kc + k.kr + 1},
+        {3, 5, 2 * k.kc + 3},
+        {97, 83, 61},
+    };
+    uint32_t seed = 7;
+    for (const auto& s : shapes) {
+      for (int rep = 0; rep < 8; ++rep) {
+        const combo& c = combos[(seed * 40503u) % combos.size()];
+        gemm_case g = base_case(c);
+        g.M = s[0];
+        g.N = s[1];
+        g.K = s[2];
+        g.data = GetParam();
+        g.seed = ++seed;
+        g.extreme_params = rep % 2 == 1;
+        g.ld_pad = rep % 3;
+        g.misalign = static_cast<size_t>(rep % 4);
+        g.clamp = rep % 4 == 3;
+        const gemm_problem p(g);
+        ASSERT_EQ(check_on_isa(p, isa, p.reference()), "") << "kernel " << k.name;
+      }
+    }
+  }
+}
+
+std::string fill_name(const testing::TestParamInfo<fill>& info) {
+  static const char* names[] = {"random", "zeros", "max", "min"};
+  return names[static_cast<int>(info.param)];
+}
+
+INSTANTIATE_TEST_SUITE_P(Data, LargeShapes,
+                         testing::Values(fill::random, fill::zeros, fill::max, fill::min),
+                         fill_name);
+
+// Past K = 33025 the accumulator wraps modulo 2^32; every kernel must wrap exactly as the
+// reference does.
+TEST(Wrapping, LongKWithExtremeDataWrapsLikeTheReference) {
+  for (qgemm_isa isa : runnable_isas()) {
+    for (out_kind o : {out_kind::s32, out_kind::requant_fixed_s8, out_kind::f32}) {
+      gemm_case g;
+      g.M = 3;
+      g.N = 5;
+      g.K = 70000;
+      g.a_type = QGEMM_U8;
+      g.b_type = QGEMM_U8;
+      g.data = fill::max;  // 255 * 255 * 70000 > 2^32
+      g.out = o;
+      g.bias = false;
+      g.zero_points_zero = true;  // so that the exact sum (4.55e9) is far past 2^31
+      const gemm_problem p(g);
+      const std::vector<uint8_t> ref = p.reference();
+      if (o == out_kind::s32) {
+        int32_t first = 0;
+        std::memcpy(&first, ref.data() + p.c_offset_bytes(), 4);
+        EXPECT_EQ(first, static_cast<int32_t>(static_cast<uint32_t>(255u * 255u * 70000u)));
+      }
+      EXPECT_EQ(check_on_isa(p, isa, ref), "");
+    }
+  }
+}
+
+}  // namespace

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what qgemm needs to build, test and benchmark on Debian 12 (all from Debian's
+# packages; nothing is downloaded at build time). Run as root, or with sudo available.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  cmake g++ ninja-build make libgtest-dev libgmock-dev libbenchmark-dev libxsimd-dev \
+  util-linux >/dev/null
