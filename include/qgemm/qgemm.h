@@ -52,6 +52,10 @@ const char* qgemm_status_name(qgemm_status status);
 
 /* ---------------------------------------------------------------------------------------------
  * Element types and operands
+ *
+ * The *_FORCE_INT32_ enumerators are not values to pass: they make each enum a 32-bit signed
+ * type in which every int is a valid value, so that a wrong number from C or an FFI is rejected
+ * with a clear error instead of being undefined behaviour in the library's C++.
  * ------------------------------------------------------------------------------------------- */
 typedef enum qgemm_type {
   QGEMM_U8 = 0,
@@ -59,12 +63,14 @@ typedef enum qgemm_type {
   QGEMM_S32 = 2, /* output of the int32 epilogue */
   QGEMM_F32 = 3, /* output of the float32 epilogue */
   QGEMM_U16 = 4, /* quantization toolkit only */
-  QGEMM_S16 = 5  /* quantization toolkit only */
+  QGEMM_S16 = 5, /* quantization toolkit only */
+  QGEMM_TYPE_FORCE_INT32_ = -0x7fffffff - 1 /* see below */
 } qgemm_type;
 
 typedef enum qgemm_transpose {
   QGEMM_NO_TRANS = 0, /* op(X) = X */
-  QGEMM_TRANS = 1     /* op(X) = X^T: A stored K x M, B stored N x K */
+  QGEMM_TRANS = 1,    /* op(X) = X^T: A stored K x M, B stored N x K */
+  QGEMM_TRANSPOSE_FORCE_INT32_ = -0x7fffffff - 1
 } qgemm_transpose;
 
 /*
@@ -96,7 +102,8 @@ typedef enum qgemm_output {
    *                                                             (TensorFlow Lite reference) */
   QGEMM_OUTPUT_REQUANT_FIXED = 2,
   /* C (float32) = clamp(fmaf(float(acc), sA[m] * sB[n], bias[n]))  (dynamic quantization) */
-  QGEMM_OUTPUT_F32 = 3
+  QGEMM_OUTPUT_F32 = 3,
+  QGEMM_OUTPUT_FORCE_INT32_ = -0x7fffffff - 1
 } qgemm_output;
 
 /*
@@ -204,7 +211,8 @@ typedef enum qgemm_isa {
   QGEMM_ISA_NEON = 5,
   QGEMM_ISA_NEONDOT = 6,
   QGEMM_ISA_I8MM = 7,
-  QGEMM_ISA_COUNT = 8
+  QGEMM_ISA_COUNT = 8,
+  QGEMM_ISA_FORCE_INT32_ = -0x7fffffff - 1
 } qgemm_isa;
 
 const char* qgemm_isa_name(qgemm_isa isa); /* "scalar", "avx2", ...; "unknown" otherwise */

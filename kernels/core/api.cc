@@ -11,12 +11,6 @@
 
 using namespace qgemm::detail;
 
-#define QGEMM_CHECK(expr)                       \
-  do {                                          \
-    const qgemm_status qgemm_status_ = (expr);  \
-    if (qgemm_status_ != QGEMM_OK) return qgemm_status_; \
-  } while (0)
-
 namespace {
 
 qgemm_epilogue base_epilogue(qgemm_output output) {
@@ -39,8 +33,8 @@ void set_requant_type(qgemm_epilogue& e, qgemm_type out_type) {
 qgemm_status pack_b_with(const gemm_kernel& k, int64_t K, int64_t N, const qgemm_operand* b,
                          qgemm_packed_b** out) {
   if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
-  QGEMM_CHECK(validate_sizes(0, N, K));
-  QGEMM_CHECK(validate_operand('B', b, K, N));
+  QGEMM_RETURN_IF_ERROR(validate_sizes(0, N, K));
+  QGEMM_RETURN_IF_ERROR(validate_operand('B', b, K, N));
   auto* packed = new (std::nothrow) qgemm_packed_b;
   if (packed == nullptr) return fail(QGEMM_ERROR_OUT_OF_MEMORY, "cannot allocate a packed B");
   const qgemm_status s = pack_b(k, static_cast<size_t>(K), static_cast<size_t>(N), *b, *packed);
@@ -104,29 +98,29 @@ qgemm_epilogue qgemm_epilogue_f32(const float* a_scale, int32_t a_scale_per_row,
 qgemm_status qgemm_gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                         const qgemm_operand* b, const qgemm_epilogue* epilogue, void* C,
                         int64_t ldc) {
-  QGEMM_CHECK(validate_sizes(M, N, K));
-  QGEMM_CHECK(validate_operand('A', a, M, K));
-  QGEMM_CHECK(validate_operand('B', b, K, N));
-  QGEMM_CHECK(validate_epilogue(epilogue, M, N));
-  QGEMM_CHECK(validate_output(C, ldc, M, N, *epilogue));
+  QGEMM_RETURN_IF_ERROR(validate_sizes(M, N, K));
+  QGEMM_RETURN_IF_ERROR(validate_operand('A', a, M, K));
+  QGEMM_RETURN_IF_ERROR(validate_operand('B', b, K, N));
+  QGEMM_RETURN_IF_ERROR(validate_epilogue(epilogue, M, N));
+  QGEMM_RETURN_IF_ERROR(validate_output(C, ldc, M, N, *epilogue));
   const gemm_kernel* k = nullptr;
-  QGEMM_CHECK(selected_kernel(&k));
+  QGEMM_RETURN_IF_ERROR(selected_kernel(&k));
   if (M == 0 || N == 0) return QGEMM_OK;
   qgemm_packed_b& scratch = thread_scratch_packed_b();
-  QGEMM_CHECK(pack_b(*k, static_cast<size_t>(K), static_cast<size_t>(N), *b, scratch));
+  QGEMM_RETURN_IF_ERROR(pack_b(*k, static_cast<size_t>(K), static_cast<size_t>(N), *b, scratch));
   return gemm_packed(static_cast<size_t>(M), *a, scratch, *epilogue, C, static_cast<size_t>(ldc));
 }
 
 qgemm_status qgemm_pack_b(int64_t K, int64_t N, const qgemm_operand* b, qgemm_packed_b** out) {
   const gemm_kernel* k = nullptr;
-  QGEMM_CHECK(selected_kernel(&k));
+  QGEMM_RETURN_IF_ERROR(selected_kernel(&k));
   return pack_b_with(*k, K, N, b, out);
 }
 
 qgemm_status qgemm_pack_b_for_isa(qgemm_isa isa, int64_t K, int64_t N, const qgemm_operand* b,
                                   qgemm_packed_b** out) {
   const gemm_kernel* k = nullptr;
-  QGEMM_CHECK(available_kernel(isa, &k));
+  QGEMM_RETURN_IF_ERROR(available_kernel(isa, &k));
   return pack_b_with(*k, K, N, b, out);
 }
 
@@ -149,7 +143,7 @@ qgemm_status qgemm_packed_b_get_info(const qgemm_packed_b* packed, qgemm_packed_
 qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                                qgemm_type b_type, const qgemm_packed_b* b,
                                const qgemm_epilogue* epilogue, void* C, int64_t ldc) {
-  QGEMM_CHECK(validate_sizes(M, N, K));
+  QGEMM_RETURN_IF_ERROR(validate_sizes(M, N, K));
   if (b == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "packed B is NULL");
   if (N != b->N || K != b->K || b_type != b->type)
     return fail(QGEMM_ERROR_PACKED_MISMATCH,
@@ -157,9 +151,9 @@ qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_oper
                 "type %s",
                 (long long)b->K, (long long)b->N, b->type == QGEMM_U8 ? "u8" : "s8", (long long)K,
                 (long long)N, b_type == QGEMM_U8 ? "u8" : (b_type == QGEMM_S8 ? "s8" : "other"));
-  QGEMM_CHECK(validate_operand('A', a, M, K));
-  QGEMM_CHECK(validate_epilogue(epilogue, M, N));
-  QGEMM_CHECK(validate_output(C, ldc, M, N, *epilogue));
+  QGEMM_RETURN_IF_ERROR(validate_operand('A', a, M, K));
+  QGEMM_RETURN_IF_ERROR(validate_epilogue(epilogue, M, N));
+  QGEMM_RETURN_IF_ERROR(validate_output(C, ldc, M, N, *epilogue));
   return gemm_packed(static_cast<size_t>(M), *a, *b, *epilogue, C, static_cast<size_t>(ldc));
 }
 

@@ -83,6 +83,13 @@ void read_environment() {
   }
 }
 
+qgemm_status check_isa_value(qgemm_isa isa) {
+  if (isa < 0 || isa >= QGEMM_ISA_COUNT)
+    return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "isa = %d is not a qgemm_isa value (0..%d)",
+                static_cast<int>(isa), QGEMM_ISA_COUNT - 1);
+  return QGEMM_OK;
+}
+
 }  // namespace
 
 const gemm_kernel* kernel_for_isa(qgemm_isa isa) {
@@ -91,6 +98,7 @@ const gemm_kernel* kernel_for_isa(qgemm_isa isa) {
 }
 
 qgemm_status available_kernel(qgemm_isa isa, const gemm_kernel** out) {
+  QGEMM_RETURN_IF_ERROR(check_isa_value(isa));
   if (!qgemm_isa_available(isa))
     return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "ISA level %s is %s", qgemm_isa_name(isa),
                 qgemm_isa_built(isa) ? "not supported by this CPU/OS" : "not built into qgemm");
@@ -169,6 +177,7 @@ extern "C" const char* qgemm_kernel_name(qgemm_isa isa) {
 
 extern "C" qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* out) {
   if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
+  QGEMM_RETURN_IF_ERROR(check_isa_value(isa));
   const gemm_kernel* k = kernel_for_isa(isa);
   if (k == nullptr)
     return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "no kernel of ISA level %s is built into qgemm",

@@ -125,6 +125,8 @@ inline void epilogue_row(const int32_t* dot, size_t n, size_t row, size_t col, i
         out[j] = dequant_one(corrected_acc(dot[j], row_sum, za, ep, col + j), ep, row, col + j);
       break;
     }
+    default:  // rejected by validation
+      break;
   }
 }
 

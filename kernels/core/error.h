@@ -15,4 +15,11 @@ qgemm_status fail(qgemm_status status, const char* format, ...);
 
 }  // namespace qgemm::detail
 
+// Returns from the enclosing function with the status of `expr` unless it is QGEMM_OK.
+#define QGEMM_RETURN_IF_ERROR(expr)                           \
+  do {                                                        \
+    const qgemm_status qgemm_status_ = (expr);                \
+    if (qgemm_status_ != QGEMM_OK) return qgemm_status_;      \
+  } while (0)
+
 #endif  // QGEMM_KERNELS_CORE_ERROR_H

@@ -132,10 +132,8 @@ qgemm_status validate_epilogue(const qgemm_epilogue* e, int64_t M, int64_t N) {
     case QGEMM_OUTPUT_F32: {
       if (e->a_scale == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "epilogue a_scale is NULL");
       if (e->b_scale == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "epilogue b_scale is NULL");
-      qgemm_status s = check_positive_finite(e->a_scale, e->a_scale_per_row ? M : 1, "a_scale");
-      if (s != QGEMM_OK) return s;
-      s = check_positive_finite(e->b_scale, e->b_scale_per_column ? N : 1, "b_scale");
-      if (s != QGEMM_OK) return s;
+      QGEMM_RETURN_IF_ERROR(check_positive_finite(e->a_scale, e->a_scale_per_row ? M : 1, "a_scale"));
+      QGEMM_RETURN_IF_ERROR(check_positive_finite(e->b_scale, e->b_scale_per_column ? N : 1, "b_scale"));
       if (e->bias_f32 != nullptr) {
         for (int64_t i = 0; i < N; ++i)
           if (!std::isfinite(e->bias_f32[i]))
@@ -148,6 +146,8 @@ qgemm_status validate_epilogue(const qgemm_epilogue* e, int64_t M, int64_t N) {
                     static_cast<double>(e->f32_min), static_cast<double>(e->f32_max));
       return QGEMM_OK;
     }
+    default:
+      break;
   }
   return fail(QGEMM_ERROR_INVALID_TYPE, "epilogue output = %d is not a qgemm_output",
               static_cast<int>(e->output));

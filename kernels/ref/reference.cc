@@ -98,6 +98,8 @@ void gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand& a, const qgemm_o
           static_cast<float*>(C)[at] = f;
           break;
         }
+        default:  // not a valid epilogue: callers pass only valid arguments
+          break;
       }
     }
   }
