@@ -212,9 +212,14 @@ TEST(PackedB, SharedByManyThreadsAtOnce) {
 }
 
 TEST(Workspace, SteadyStateCallsDoNotAllocate) {
+  qgemm_isa isa{};
+  ASSERT_EQ(qgemm_selected_isa(&isa), QGEMM_OK);
+  qgemm_kernel_info k{};
+  ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
   gemm_case g = small_case();
-  g.M = 150;  // more than one MC block
-  g.K = 2100; // split K: the partial-sum buffer is used too
+  g.M = k.mc + 7;   // more than one MC block
+  g.K = k.kc + 9;   // split K: the partial-sum buffer is used too
+  g.N = 11;
   const gemm_problem p(g);
   qgemm_packed_b* packed = nullptr;
   ASSERT_EQ(qgemm_pack_b(g.K, g.N, &p.b(), &packed), QGEMM_OK);

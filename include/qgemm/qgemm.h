@@ -232,7 +232,7 @@ qgemm_isa qgemm_best_isa(void);
 qgemm_status qgemm_selected_isa(qgemm_isa* out);
 /* Forces the level for the whole process (like QGEMM_ISA). Rejects unavailable levels. */
 qgemm_status qgemm_set_isa(qgemm_isa isa);
-/* Name of the GEMM microkernel of a level, e.g. "ukernel_4x8c2__scalar"; NULL if not built. */
+/* Name of the GEMM microkernel of a level, e.g. "ukernel_3x4c8__scalar"; NULL if not built. */
 const char* qgemm_kernel_name(qgemm_isa isa);
 /* The GEMM microkernel of a level: its tile (MR x NR, K-group KR) and the driver's blocks. */
 typedef struct qgemm_kernel_info {

@@ -7,6 +7,9 @@
 //           for ir in MC, step MR:   A block (MC x KC) stays in L2 across the jr loop
 //             tile(MR x NR)
 //
+// When the A block is a single panel (M <= MR: decode), pc moves inside jr, so that each B
+// panel streams through all of K at once instead of in KC pieces KC * NR apart.
+//
 // B is packed once, before any GEMM (qgemm_pack_b) or once per one-shot call, so the jc loop
 // costs no packing and sits inside ic: each A block is packed once per call and reused for every
 // column block. When K is split, the int32 sums of the earlier K blocks of an MC x NC block wait
@@ -194,29 +197,35 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
     pa.r0 = ic;
     pa.rows = mc;
     k.pack_a(pa);
+    // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
+    // epilogue to zero sums.
+    auto run_tile = [&](size_t jc, size_t nc, size_t pc, size_t jr, size_t ir) {
+      const size_t kc = std::min(k.kc, kp - pc);
+      t.k_groups = kc / k.kr;
+      t.first_k = pc == 0;
+      t.last_k = pc + kc >= kp;
+      t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
+      t.n = std::min(k.nr, nc - jr);
+      t.col = jc + jr;
+      t.a = a_pack + (ir / k.mr * kp + pc) * k.mr * a_elem;
+      t.m = std::min(k.mr, mc - ir);
+      t.row = ic + ir;
+      t.partial = partial + ir * k.nc + jr;
+      t.row_sum = row_sum + ir;
+      t.c = static_cast<char*>(C) + (t.row * ldc + t.col) * out_bytes;
+      k.tile(t);
+    };
     for (size_t jc = 0; jc < N; jc += k.nc) {
       const size_t nc = std::min(k.nc, N - jc);
-      // At least one K pass, so that K == 0 still runs the epilogue on zero sums.
-      for (size_t pc = 0; pc == 0 || pc < kp; pc += k.kc) {
-        const size_t kc = std::min(k.kc, kp - pc);
-        t.k_groups = kc / k.kr;
-        t.first_k = pc == 0;
-        t.last_k = pc + kc >= kp;
-        for (size_t jr = 0; jr < nc; jr += k.nr) {
-          const char* b_panel = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
-          t.n = std::min(k.nr, nc - jr);
-          t.col = jc + jr;
-          for (size_t ir = 0; ir < mc; ir += k.mr) {
-            t.a = a_pack + (ir / k.mr * kp + pc) * k.mr * a_elem;
-            t.b = b_panel;
-            t.m = std::min(k.mr, mc - ir);
-            t.row = ic + ir;
-            t.partial = partial + ir * k.nc + jr;
-            t.row_sum = row_sum + ir;
-            t.c = static_cast<char*>(C) + (t.row * ldc + t.col) * out_bytes;
-            k.tile(t);
-          }
-        }
+      if (mc <= k.mr) {
+        // A single A panel (small M, LLM decode): nothing to reuse a B block for, so walk each
+        // B panel through all of K before the next: one contiguous stream per panel.
+        for (size_t jr = 0; jr < nc; jr += k.nr)
+          for (size_t pc = 0; pc == 0 || pc < kp; pc += k.kc) run_tile(jc, nc, pc, jr, 0);
+      } else {
+        for (size_t pc = 0; pc == 0 || pc < kp; pc += k.kc)
+          for (size_t jr = 0; jr < nc; jr += k.nr)
+            for (size_t ir = 0; ir < mc; ir += k.mr) run_tile(jc, nc, pc, jr, ir);
       }
     }
   }

@@ -15,6 +15,7 @@
 #include "core/kernel.h"
 
 namespace qgemm::detail {
+inline namespace QGEMM_KERNEL_NAMESPACE {
 
 inline int32_t wrap_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
@@ -154,6 +155,7 @@ inline void finish_tile(int32_t (&acc)[MR][NR], const tile_args& t) {
                  static_cast<char*>(t.c) + i * row_bytes);
 }
 
+}  // namespace QGEMM_KERNEL_NAMESPACE
 }  // namespace qgemm::detail
 
 #endif  // QGEMM_KERNELS_CORE_EPILOGUE_H

@@ -25,12 +25,20 @@
 
 #include "qgemm/qgemm.h"
 
+// Code in headers that kernel files include (the inline helpers below, core/epilogue.h,
+// pack/pack_panels.h) lives in an inline namespace named after the translation unit's ISA.
+// Without it, an AVX2 kernel file and the baseline driver could each emit an out-of-line copy
+// of, say, finish_tile<3, 4>, and the linker would keep one of them for both: baseline code
+// calling an AVX2 copy dies on a CPU without AVX2. qgemm_add_kernel() in CMakeLists.txt gives
+// each kernel file its own name; everything else is `baseline`.
+#ifndef QGEMM_KERNEL_NAMESPACE
+#define QGEMM_KERNEL_NAMESPACE baseline
+#endif
+
 namespace qgemm::detail {
 
 // What a packed panel stores per element.
 enum class packed_elem : uint8_t { u8, s8, s16 };
-
-inline constexpr size_t packed_elem_bytes(packed_elem e) { return e == packed_elem::s16 ? 2 : 1; }
 
 // Everything an epilogue needs, resolved once per call. Arrays with stride 0 hold one value
 // (per tensor); stride 1 means one per row (za, sa) or per column (the rest), indexed by the
@@ -108,12 +116,18 @@ struct gemm_kernel {
   void (*tile)(const tile_args&);
 };
 
+inline namespace QGEMM_KERNEL_NAMESPACE {
+
+inline constexpr size_t packed_elem_bytes(packed_elem e) { return e == packed_elem::s16 ? 2 : 1; }
+
 // The shift a kernel's packing applies to a zero point of the given source type.
 inline int32_t zero_point_shift(qgemm_type src, packed_elem dst) {
   if (dst == packed_elem::u8 && src == QGEMM_S8) return 128;   // x ^ 0x80 == x + 128
   if (dst == packed_elem::s8 && src == QGEMM_U8) return -128;  // x ^ 0x80 == x - 128
   return 0;
 }
+
+}  // namespace QGEMM_KERNEL_NAMESPACE
 
 }  // namespace qgemm::detail
 

@@ -1,8 +1,8 @@
 // The packed-weights object behind the opaque qgemm_packed_b of the C API.
 //
 // Layout of `storage`: the kernel's B panels (ceil(N / NR) panels of kp x NR packed elements,
-// see pack_args in kernel.h), then neg_zb (N values, or 1 for a per-tensor zero point), then
-// col_off (N values). Both correction arrays are in the kernel's shifted domain (kernel.h).
+// see pack_args in kernel.h), then, from the next 64-byte boundary, col_off (N values) and
+// neg_zb (N values, or 1 for a per-tensor zero point). Both correction arrays are in the kernel's shifted domain (kernel.h).
 // Nothing in it changes after packing, so any number of threads may read it at once.
 #ifndef QGEMM_KERNELS_CORE_PACKED_B_H
 #define QGEMM_KERNELS_CORE_PACKED_B_H
