@@ -155,10 +155,12 @@ qgemm_epilogue qgemm_epilogue_f32(const float* a_scale, int32_t a_scale_per_row,
  * One-shot: C[M x N] = epilogue(op(A) * op(B)). C points to M rows of ldc elements of the
  * epilogue's output type (int32, int8/uint8 or float). M or N == 0 writes nothing; K == 0 runs
  * the epilogue on acc = 0. Uses the selected kernel (qgemm_selected_isa).
- * Rejects: NULL a/b/epilogue/C (and NULL data when M*K or K*N > 0), negative M/N/K, lda/ldb
- * smaller than the stored row length, ldc < N, types other than U8/S8, zero points out of
- * range, bad epilogue fields (NULL or non-finite or non-positive scales, clamp bounds out of
- * range or reversed, shift out of range), sizes whose byte counts overflow.
+ * Rejects: NULL a/b/epilogue/C (and NULL data when M*K or K*N > 0), negative M/N/K or one
+ * above 2^40, lda/ldb smaller than the stored row length, ldc < N, types other than U8/S8 and
+ * transposes other than the two, zero points out of range, bad epilogue fields (an unknown
+ * output or out_type; NULL, non-finite or non-positive scales; a negative multiplier or a shift
+ * outside [-31, 30]; a non-finite bias_f32; clamp bounds out of range or reversed), sizes whose
+ * byte counts overflow, and a QGEMM_ISA that names no usable level.
  */
 qgemm_status qgemm_gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                         const qgemm_operand* b, const qgemm_epilogue* epilogue, void* C,
@@ -226,8 +228,9 @@ int qgemm_isa_built(qgemm_isa isa);
 qgemm_isa qgemm_best_isa(void);
 /*
  * The level GEMM uses now. If QGEMM_ISA names an unknown or unavailable level, this fails
- * with QGEMM_ERROR_UNSUPPORTED_ISA (and so does every GEMM and pack call) until
- * qgemm_set_isa() picks a valid one.
+ * with QGEMM_ERROR_UNSUPPORTED_ISA (and so do qgemm_gemm and qgemm_pack_b, the calls that use
+ * the selected level) until qgemm_set_isa() picks a valid one. qgemm_pack_b_for_isa names its
+ * level itself, and qgemm_gemm_packed runs the kernel its B was packed for.
  */
 qgemm_status qgemm_selected_isa(qgemm_isa* out);
 /* Forces the level for the whole process (like QGEMM_ISA). Rejects unavailable levels. */

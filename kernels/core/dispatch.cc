@@ -1,8 +1,8 @@
 // Dispatch. The selected level is, in order of precedence: the last qgemm_set_isa(); else the
 // QGEMM_ISA environment variable, read once on first use; else the best level that is built in
 // and that this CPU and OS can run. A QGEMM_ISA that names an unknown or unavailable level does
-// not silently fall back: every GEMM and pack call fails with QGEMM_ERROR_UNSUPPORTED_ISA and a
-// message that says why, so a benchmark or a test that forces a level never measures another.
+// not silently fall back: qgemm_gemm and qgemm_pack_b fail with QGEMM_ERROR_UNSUPPORTED_ISA and
+// a message that says why, so a benchmark or a test that forces a level never measures another.
 #include "core/dispatch.h"
 
 #include <atomic>
