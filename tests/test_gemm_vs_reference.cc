@@ -2,12 +2,13 @@
 //
 // The edge sweep covers every combination of epilogue output (6), A/B element types (4),
 // transposes (4) and zero-point modes (4) — 384 GoogleTest cases — and within each, every
-// M, N, K from 0 to two tiles + 1 of each kernel (the tile comes from the registry, so a new
-// kernel is swept around its own MR/NR/KR without editing this file). Leading-dimension padding,
+// M, N, K from 0 to two tiles + 1 of each kernel (see edge_shapes; the tile comes from the
+// registry, so a new kernel is swept around its own MR/NR/KR without editing this file). Leading-dimension padding,
 // misaligned base pointers, bias and clamps rotate with the shape so that each appears with
 // every combination.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 
 #include "gemm_problem.h"
@@ -61,6 +62,35 @@ gemm_case base_case(const combo& c) {
 
 class EdgeShapes : public testing::TestWithParam<combo> {};
 
+// The edge shapes of a kernel: every M in [0, 2 MR + 1], every N in [0, 2 NR + 1] and every K
+// in [0, 2 KR + 1]. When that cube is small (the portable kernel: 1440 shapes) all of it;
+// otherwise each dimension swept through its whole range while the other two take the values
+// {1, tile, 2 tile + 1} (a 14 x 32 x 4 kernel: 954 shapes instead of 19800).
+std::vector<std::array<int64_t, 3>> edge_shapes(const qgemm_kernel_info& k) {
+  const int64_t hi[3] = {2 * k.mr + 1, 2 * k.nr + 1, 2 * k.kr + 1};
+  std::vector<std::array<int64_t, 3>> shapes;
+  if ((hi[0] + 1) * (hi[1] + 1) * (hi[2] + 1) <= 2000) {
+    for (int64_t M = 0; M <= hi[0]; ++M)
+      for (int64_t N = 0; N <= hi[1]; ++N)
+        for (int64_t K = 0; K <= hi[2]; ++K) shapes.push_back({M, N, K});
+    return shapes;
+  }
+  const int64_t tile[3] = {k.mr, k.nr, k.kr};
+  for (int swept = 0; swept < 3; ++swept) {
+    const int o1 = (swept + 1) % 3, o2 = (swept + 2) % 3;
+    for (int64_t v = 0; v <= hi[swept]; ++v)
+      for (int64_t a : {int64_t{1}, tile[o1], hi[o1]})
+        for (int64_t b : {int64_t{1}, tile[o2], hi[o2]}) {
+          std::array<int64_t, 3> s{};
+          s[swept] = v;
+          s[o1] = a;
+          s[o2] = b;
+          shapes.push_back(s);
+        }
+  }
+  return shapes;
+}
+
 TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
   const std::vector<qgemm_isa> isas = runnable_isas();
   ASSERT_FALSE(isas.empty());
@@ -69,26 +99,22 @@ TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
     qgemm_kernel_info k{};
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
     uint32_t n_case = 0;
-    for (int64_t M = 0; M <= 2 * k.mr + 1; ++M) {
-      for (int64_t N = 0; N <= 2 * k.nr + 1; ++N) {
-        for (int64_t K = 0; K <= 2 * k.kr + 1; ++K) {
-          gemm_case g = base_case(GetParam());
-          g.M = M;
-          g.N = N;
-          g.K = K;
-          ++n_case;
-          g.seed = n_case * 2654435761u + static_cast<uint32_t>(isa);
-          g.ld_pad = (n_case % 3 == 0) ? 0 : static_cast<int64_t>(n_case % 5) | 1;  // odd pads
-          g.misalign = n_case % 4;
-          g.bias = n_case % 2 == 0;
-          g.clamp = n_case % 5 == 1;
-          const gemm_problem p(g);
-          const std::vector<uint8_t> ref = p.reference();
-          const std::string diff = check_on_isa(p, isa, ref);
-          ASSERT_EQ(diff, "") << "kernel " << k.name;
-          ++checked;
-        }
-      }
+    for (const auto& [M, N, K] : edge_shapes(k)) {
+      gemm_case g = base_case(GetParam());
+      g.M = M;
+      g.N = N;
+      g.K = K;
+      ++n_case;
+      g.seed = n_case * 2654435761u + static_cast<uint32_t>(isa);
+      g.ld_pad = (n_case % 3 == 0) ? 0 : static_cast<int64_t>(n_case % 5) | 1;  // odd pads
+      g.misalign = n_case % 4;
+      g.bias = n_case % 2 == 0;
+      g.clamp = n_case % 5 == 1;
+      const gemm_problem p(g);
+      const std::vector<uint8_t> ref = p.reference();
+      const std::string diff = check_on_isa(p, isa, ref);
+      ASSERT_EQ(diff, "") << "kernel " << k.name;
+      ++checked;
     }
   }
   EXPECT_GT(checked, 0);

@@ -3,12 +3,13 @@
 //   for ic in M, step MC:            pack rows ic..ic+MC of op(A), all of K, + row sums
 //     for jc in N, step NC:
 //       for pc in K, step KC:        (one pass when K <= KC)
-//         for jr in NC, step NR:     B panel (KC x NR) stays in L1 across the ir loop
-//           for ir in MC, step MR:   A block (MC x KC) stays in L2 across the jr loop
+//         for jr in NC, step NR:     B panel (KC x NR): meant to stay in L1 across the ir loop
+//           for ir in MC, step MR:   A block (MC x KC): meant to stay in L2 across the jr loop
 //             tile(MR x NR)
 //
-// When the A block is a single panel (M <= MR: decode), pc moves inside jr, so that each B
-// panel streams through all of K at once instead of in KC pieces KC * NR apart.
+// (A kernel whose loads are not its bottleneck may choose a KC far past L1, as the portable
+// one does.) When the A block is a single panel (M <= MR: decode), pc moves inside jr, so that
+// each B panel streams through all of K at once instead of in KC pieces kp * NR apart.
 //
 // B is packed once, before any GEMM (qgemm_pack_b) or once per one-shot call, so the jc loop
 // costs no packing and sits inside ic: each A block is packed once per call and reused for every

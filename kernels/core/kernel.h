@@ -73,10 +73,12 @@ struct epilogue_plan {
   bool f32_clamp;
 };
 
-// Packing a block of rows of op(A) or of columns of op(B) into MR- or NR-wide panels.
-// A panel of R rows holds, for each group of KR consecutive k, R x KR elements:
-//     panel[kg][r][kr] = X'(r0 + r, kg * KR + kr)      (zero beyond the matrix)
-// where X' is the kernel's packed element. Panels follow each other, kp = K rounded up to KR.
+// Packing a block of rows of op(A) or of columns of op(B) into MR- or NR-wide panels of the
+// kernel's packed element X'. Panels follow each other; each holds kp * R elements (kp = K
+// rounded up to KR, zeros beyond the matrix), and the part of a panel for the K block that
+// starts at k0 (a multiple of KC) begins at element k0 * R. Inside that, the order is the
+// kernel's choice; pack/pack_panels.h offers K-groups ([k / KR][r][k % KR]) and K-blocks of
+// contiguous rows.
 struct pack_args {
   const void* src;
   size_t ld;

@@ -1,0 +1,118 @@
+// ukernel_14x32c4__avx512vnni: the main x86 path, `vpdpbusd zmm` (AVX512-VNNI).
+//
+// Register map (32 zmm): zmm0-27 hold the 14 x 32 int32 tile (row m: two accumulators, columns
+// 0-15 and 16-31); zmm28-29 hold one K-group of the B panel (32 columns x 4 k, u8); row m's
+// 4 bytes of A arrive as an embedded {1to16} broadcast operand of vpdpbusd, so no register
+// is spent on A. Per K-group: 2 loads of B, 14 broadcast loads of A, 28 vpdpbusd = 1792 MACs.
+// 14 rows is the most that leaves 4 registers for B and temporaries.
+//
+// Operand roles. vpdpbusd multiplies unsigned bytes (its first source) by signed bytes (its
+// second source, the one that may be a broadcast from memory). A is the broadcast, so A is
+// packed as s8 and B as u8; a u8 A or an s8 B is shifted by x ^ 0x80 while packing, and the
+// zero-point terms absorb the shift (core/kernel.h). u8 x s8 products summed by fours never
+// saturate (vpdpbusd, unlike vpdpbusds and vpmaddubsw, does not saturate), so the tile is
+// exact modulo 2^32.
+//
+// Packing: both operands in K-groups of 4 (layout_k_groups): A panel [k/4][14][4] s8, B panel
+// [k/4][32][4] u8, so one K-group of B is exactly two zmm loads.
+#include <immintrin.h>
+
+#include <cstring>
+#include <utility>
+
+#include "core/kernel.h"
+#include "pack/pack_panels.h"
+#include "x86/epilogue_avx512.h"
+
+namespace qgemm::detail {
+namespace {
+
+constexpr size_t kMR = 14, kNR = 32, kKR = 4;
+
+// The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
+// The K loop: 2 x R accumulators that live in registers for the whole loop (every index into
+// `acc` is a constant after unrolling), stored once at the end into `out` (R x 32 int32).
+template <size_t R>
+inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
+  __m512i acc[R][2];
+#pragma GCC unroll 14
+  for (size_t m = 0; m < R; ++m) acc[m][0] = acc[m][1] = _mm512_setzero_si512();
+
+  const auto* a = static_cast<const uint8_t*>(t.a);
+  const auto* b = static_cast<const uint8_t*>(t.b);
+  for (size_t g = 0; g < t.k_groups; ++g) {
+    const __m512i b0 = _mm512_loadu_si512(b);
+    const __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 14
+    for (size_t m = 0; m < R; ++m) {
+      int32_t a4;
+      std::memcpy(&a4, a + m * kKR, sizeof a4);
+      const __m512i am = _mm512_set1_epi32(a4);  // folds into vpdpbusd's {1to16} operand
+      acc[m][0] = _mm512_dpbusd_epi32(acc[m][0], b0, am);
+      acc[m][1] = _mm512_dpbusd_epi32(acc[m][1], b1, am);
+    }
+    a += kMR * kKR;
+    b += kNR * kKR;
+  }
+#pragma GCC unroll 14
+  for (size_t m = 0; m < R; ++m) {
+    _mm512_store_si512(out + m * kNR, acc[m][0]);
+    _mm512_store_si512(out + m * kNR + 16, acc[m][1]);
+  }
+}
+
+// The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
+template <size_t R>
+void tile_rows(const tile_args& t) {
+  alignas(64) int32_t dot[R * kNR];
+  dot_rows<R>(t, dot);
+
+  // Partial sums of earlier K blocks (the partial buffer is NC >= 32 columns wide).
+  for (size_t m = 0; m < R; ++m) {
+    int32_t* p = t.partial + m * t.ld_partial;
+    for (size_t h = 0; h < kNR; h += 16) {
+      __m512i v = _mm512_load_si512(dot + m * kNR + h);
+      if (!t.first_k) v = _mm512_add_epi32(v, _mm512_loadu_si512(p + h));
+      if (!t.last_k)
+        _mm512_storeu_si512(p + h, v);
+      else
+        _mm512_store_si512(dot + m * kNR + h, v);
+    }
+  }
+  if (!t.last_k) return;
+
+  const epilogue_plan& ep = *t.ep;
+  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const __mmask16 mask0 = lane_mask16(static_cast<ptrdiff_t>(t.n));
+  const __mmask16 mask1 = lane_mask16(static_cast<ptrdiff_t>(t.n) - 16);
+  for (size_t m = 0; m < R; ++m) {
+    char* c = static_cast<char*>(t.c) + m * t.ldc * out_bytes;
+    const int32_t* d = dot + m * kNR;
+    epilogue_row16(_mm512_load_si512(d), t.row_sum[m], t.row + m, t.col, ep, c, mask0);
+    epilogue_row16(_mm512_load_si512(d + 16), t.row_sum[m], t.row + m, t.col + 16, ep,
+                   c + 16 * out_bytes, mask1);
+  }
+}
+
+template <size_t... R>
+void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
+  using fn = void (*)(const tile_args&);
+  static constexpr fn by_rows[] = {&tile_rows<R + 1>...};
+  by_rows[t.m - 1](t);
+}
+
+void tile_14x32c4(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
+
+}  // namespace
+
+extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
+    "ukernel_14x32c4__avx512vnni", QGEMM_ISA_AVX512VNNI,
+    kMR, kNR, kKR,
+    /*mc=*/112, /*nc=*/512, /*kc=*/1024,
+    packed_elem::s8, packed_elem::u8,
+    &pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>,
+    &pack_panels<kNR, packed_elem::u8, layout_k_groups<kNR, kKR>>,
+    &tile_14x32c4,
+};
+
+}  // namespace qgemm::detail
