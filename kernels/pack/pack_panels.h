@@ -37,12 +37,19 @@ inline packed_type_t<E> convert_element(uint8_t raw, bool src_signed) {
 
 inline constexpr size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
+// A layout is described by its runs: the k of one row that lie next to each other in the
+// panel. run(k, kp) gives, for the run that starts at k, the index of element (0, k), the
+// distance between rows, and the run's length.
+struct panel_run {
+  size_t offset, row_stride, length;
+};
+
 // Layout 1, K-groups: panel[k / KR][r][k % KR]. Each step of the K loop reads KR consecutive k
 // of all R rows at once: the natural layout of dot-product instructions (vpdpbusd: KR = 4).
 template <size_t R, size_t KR>
 struct layout_k_groups {
   static constexpr size_t kr = KR;
-  static size_t index(size_t r, size_t k, size_t /*kp*/) { return (k / KR) * R * KR + r * KR + k % KR; }
+  static panel_run run(size_t k, size_t /*kp*/) { return {k * R, KR, KR}; }  // k % KR == 0
 };
 
 // Layout 2, K-blocks of rows: within each K block of KC (the last one shorter), row r's k are
@@ -52,12 +59,14 @@ template <size_t R, size_t KR, size_t KC>
 struct layout_k_blocks {
   static_assert(KC % KR == 0, "K blocks hold whole K-groups");
   static constexpr size_t kr = KR;
-  static size_t index(size_t r, size_t k, size_t kp) {
-    const size_t k0 = k - k % KC;
-    return k0 * R + r * std::min(KC, kp - k0) + (k - k0);
+  static panel_run run(size_t k, size_t kp) {  // k % KC == 0
+    const size_t len = std::min(KC, kp - k);
+    return {k * R, len, len};
   }
 };
 
+// Packs p.rows rows (of op(A)) or columns (of op(B)) into panels of R, run by run, so that no
+// index is recomputed per element: per call this is on the GEMM's critical path for A.
 template <size_t R, packed_elem E, class Layout>
 void pack_panels(const pack_args& p) {
   using D = packed_type_t<E>;
@@ -69,34 +78,47 @@ void pack_panels(const pack_args& p) {
   for (size_t base = 0; base < p.rows; base += R) {
     const size_t rn = std::min(R, p.rows - base);
     D* panel = dst + (base / R) * kp * R;
-    uint32_t sums[R] = {};
-    auto at = [&](size_t r, size_t k) -> D& { return panel[Layout::index(r, k, kp)]; };
-
     if (p.k_contiguous) {
-      for (size_t r = 0; r < rn; ++r) {
-        const uint8_t* row = src + (p.r0 + base + r) * p.ld;
-        for (size_t k = 0; k < p.k; ++k) {
-          const D v = convert_element<E>(row[k], src_signed);
-          at(r, k) = v;
-          sums[r] += static_cast<uint32_t>(static_cast<int32_t>(v));
+      // Row by row: the sum is one vectorisable pass over the source row, and each run is a
+      // short copy with the element conversion.
+      for (size_t r = 0; r < R; ++r) {
+        const uint8_t* in = r < rn ? src + (p.r0 + base + r) * p.ld : nullptr;
+        if (in != nullptr) {
+          uint32_t sum = 0;
+          for (size_t k = 0; k < p.k; ++k)
+            sum += static_cast<uint32_t>(static_cast<int32_t>(convert_element<E>(in[k], src_signed)));
+          p.sums[base + r] = static_cast<int32_t>(sum);
+        }
+        for (size_t k0 = 0; k0 < kp;) {
+          const panel_run run = Layout::run(k0, kp);
+          D* out = panel + run.offset + r * run.row_stride;
+          const size_t valid = in != nullptr && k0 < p.k ? std::min(run.length, p.k - k0) : 0;
+          for (size_t k = 0; k < valid; ++k) out[k] = convert_element<E>(in[k0 + k], src_signed);
+          for (size_t k = valid; k < run.length; ++k) out[k] = 0;  // past the depth or the rows
+          k0 += run.length;
         }
       }
-    } else {
-      for (size_t k = 0; k < p.k; ++k) {
-        const uint8_t* line = src + k * p.ld + p.r0 + base;
-        for (size_t r = 0; r < rn; ++r) {
-          const D v = convert_element<E>(line[r], src_signed);
-          at(r, k) = v;
-          sums[r] += static_cast<uint32_t>(static_cast<int32_t>(v));
-        }
-      }
+      continue;
     }
-    // Padding: rows past the matrix, and k past the depth, hold zeros.
-    for (size_t r = rn; r < R; ++r)
-      for (size_t k = 0; k < p.k; ++k) at(r, k) = 0;
-    for (size_t k = p.k; k < kp; ++k)
-      for (size_t r = 0; r < R; ++r) at(r, k) = 0;
-
+    // k-major source (A^T, or B not transposed): walk the runs, rows inside.
+    uint32_t sums[R] = {};
+    for (size_t k0 = 0; k0 < kp;) {
+      const panel_run run = Layout::run(k0, kp);
+      const size_t valid = k0 < p.k ? std::min(run.length, p.k - k0) : 0;
+      for (size_t r = 0; r < R; ++r) {
+        D* out = panel + run.offset + r * run.row_stride;
+        size_t k = 0;
+        if (r < rn) {
+          const uint8_t* in = src + k0 * p.ld + p.r0 + base + r;
+          for (; k < valid; ++k) {
+            out[k] = convert_element<E>(in[k * p.ld], src_signed);
+            sums[r] += static_cast<uint32_t>(static_cast<int32_t>(out[k]));
+          }
+        }
+        for (; k < run.length; ++k) out[k] = 0;
+      }
+      k0 += run.length;
+    }
     for (size_t r = 0; r < rn; ++r) p.sums[base + r] = static_cast<int32_t>(sums[r]);
   }
 }

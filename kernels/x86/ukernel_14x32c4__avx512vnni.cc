@@ -108,7 +108,7 @@ void tile_14x32c4(const tile_args& t) { tile_dispatch(t, std::make_index_sequenc
 extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     "ukernel_14x32c4__avx512vnni", QGEMM_ISA_AVX512VNNI,
     kMR, kNR, kKR,
-    /*mc=*/112, /*nc=*/512, /*kc=*/1024,
+    /*mc=*/56, /*nc=*/1024, /*kc=*/2048,
     packed_elem::s8, packed_elem::u8,
     &pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>,
     &pack_panels<kNR, packed_elem::u8, layout_k_groups<kNR, kKR>>,
