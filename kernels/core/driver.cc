@@ -196,6 +196,28 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
                 mc_max, K);
 
   const epilogue_plan ep = make_plan(a, b, k, e);
+  if (k.gemv != nullptr && M <= k.gemv_max_m) {
+    // The workspace reserved above holds at least M rows of kp elements and M row sums.
+    gemv_args g{};
+    g.m = M;
+    g.n = N;
+    g.k = K;
+    g.kp = kp;
+    g.a.src = a.data;
+    g.a.ld = static_cast<size_t>(a.ld);
+    g.a.k_contiguous = a.trans == QGEMM_NO_TRANS;
+    g.a.type = a.type;
+    g.a.rows = M;
+    g.a.k = K;
+    g.a.dst = w.a_pack.data();
+    g.a.sums = static_cast<int32_t*>(w.row_sum.data());
+    g.b_panels = b.panels;
+    g.ep = &ep;
+    g.c = C;
+    g.ldc = ldc;
+    k.gemv(g);
+    return QGEMM_OK;
+  }
   const size_t out_bytes = output_elem_bytes(e.output);
   auto* a_pack = static_cast<char*>(w.a_pack.data());
   auto* row_sum = static_cast<int32_t*>(w.row_sum.data());

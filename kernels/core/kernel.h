@@ -107,6 +107,19 @@ struct tile_args {
   size_t ldc;               // in elements of the output type
 };
 
+// The whole GEMM for a small M (LLM decode): the work is streaming B once, so a kernel may offer
+// a path that walks every B panel from the first to the last byte in one pass, for all m rows
+// at once, instead of the blocked loops.
+struct gemv_args {
+  size_t m, n, k, kp;       // m rows of op(A), 1 .. gemv_max_m
+  pack_args a;              // how to read op(A): src, ld, k_contiguous, type, r0 = 0, rows = m,
+                            // k; dst = scratch of m * kp packed elements, sums = m row sums
+  const void* b_panels;     // the packed B: ceil(n / NR) panels of kp * NR elements
+  const epilogue_plan* ep;
+  void* c;                  // C at (0, 0)
+  size_t ldc;
+};
+
 struct gemm_kernel {
   const char* name;         // ukernel_<MR>x<NR>c<KR>__<isa>
   qgemm_isa isa;
@@ -121,6 +134,9 @@ struct gemm_kernel {
   // [-127, 127] (SEMANTICS.md §4). Packing B checks its data and switches to it when B
   // qualifies; the packed B records which kernel it was packed for.
   const gemm_kernel* narrow_b_variant = nullptr;
+  // Optional: the small-M path (see gemv_args), used when M <= gemv_max_m.
+  void (*gemv)(const gemv_args&) = nullptr;
+  size_t gemv_max_m = 0;
 };
 
 inline namespace QGEMM_KERNEL_NAMESPACE {

@@ -103,6 +103,60 @@ void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
 
 void tile_14x32c4(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
+// Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
+// the row, shifted to s8 and zero-padded to kp), and B is read panel after panel: the packed B
+// is one sequential stream from its first byte to its last, which is what the hardware
+// prefetcher serves at full memory bandwidth. Per K-group and row: one broadcast and two
+// vpdpbusd on 128 bytes of B; the int32 sums run over all of K (vpdpbusd wraps modulo 2^32, as
+// the contract wants, so no K blocking is needed).
+constexpr size_t kGemvMaxM = 4;
+
+template <size_t R>
+void gemv_rows(const gemv_args& g) {
+  pack_args pa = g.a;
+  pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(pa);
+  const auto* a_rows = static_cast<const uint8_t*>(pa.dst);
+  const auto* panels = static_cast<const uint8_t*>(g.b_panels);
+  const epilogue_plan& ep = *g.ep;
+  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+
+  for (size_t col = 0; col < g.n; col += kNR) {
+    const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
+    __m512i acc[R][2];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) {
+      const __m512i b0 = _mm512_loadu_si512(b);
+      const __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        int32_t a4;
+        std::memcpy(&a4, a_rows + r * g.kp + k, sizeof a4);
+        const __m512i am = _mm512_set1_epi32(a4);
+        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, am);
+        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, am);
+      }
+    }
+    const __mmask16 mask0 = lane_mask16(static_cast<ptrdiff_t>(g.n - col));
+    const __mmask16 mask1 = lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
+      epilogue_row16(acc[r][0], pa.sums[r], r, col, ep, c, mask0);
+      epilogue_row16(acc[r][1], pa.sums[r], r, col + 16, ep, c + 16 * out_bytes, mask1);
+    }
+  }
+}
+
+void gemv_14x32c4(const gemv_args& g) {
+  switch (g.m) {
+    case 1: return gemv_rows<1>(g);
+    case 2: return gemv_rows<2>(g);
+    case 3: return gemv_rows<3>(g);
+    default: return gemv_rows<4>(g);
+  }
+}
+
 }  // namespace
 
 extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
@@ -113,6 +167,9 @@ extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     &pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>,
     &pack_panels<kNR, packed_elem::u8, layout_k_groups<kNR, kKR>>,
     &tile_14x32c4,
+    /*narrow_b_variant=*/nullptr,
+    &gemv_14x32c4,
+    kGemvMaxM,
 };
 
 }  // namespace qgemm::detail
