@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "core/kernel.h"
@@ -49,6 +50,7 @@ struct panel_run {
 template <size_t R, size_t KR>
 struct layout_k_groups {
   static constexpr size_t kr = KR;
+  static constexpr bool groups_of_words = KR == 4;  // a K-group of bytes is one 32-bit word
   static panel_run run(size_t k, size_t /*kp*/) { return {k * R, KR, KR}; }  // k % KR == 0
 };
 
@@ -59,6 +61,7 @@ template <size_t R, size_t KR, size_t KC>
 struct layout_k_blocks {
   static_assert(KC % KR == 0, "K blocks hold whole K-groups");
   static constexpr size_t kr = KR;
+  static constexpr bool groups_of_words = false;
   static panel_run run(size_t k, size_t kp) {  // k % KC == 0
     const size_t len = std::min(KC, kp - k);
     return {k * R, len, len};
@@ -88,6 +91,28 @@ void pack_panels(const pack_args& p) {
           for (size_t k = 0; k < p.k; ++k)
             sum += static_cast<uint32_t>(static_cast<int32_t>(convert_element<E>(in[k], src_signed)));
           p.sums[base + r] = static_cast<int32_t>(sum);
+        }
+        if constexpr (sizeof(D) == 1 && Layout::groups_of_words) {
+          // 8-bit elements in K-groups of 4: whole 32-bit words, the shift by x ^ 0x80 applied
+          // to four bytes at once. The hot case: A of the dot-product kernels, every call.
+          const uint32_t flip = convert_element<E>(0, src_signed) == 0 ? 0 : 0x80808080u;
+          D* out = panel + r * 4;
+          const size_t full = in != nullptr ? p.k / 4 : 0;
+          for (size_t g = 0; g < full; ++g, out += R * 4) {
+            uint32_t word;
+            std::memcpy(&word, in + 4 * g, 4);
+            word ^= flip;
+            std::memcpy(out, &word, 4);
+          }
+          for (size_t k = full * 4; k < kp; k += 4, out += R * 4) {
+            if (in == nullptr) {  // a row past the matrix: zero words
+              std::memset(out, 0, 4);
+              continue;
+            }
+            for (size_t j = 0; j < 4; ++j)
+              out[j] = k + j < p.k ? convert_element<E>(in[k + j], src_signed) : D{0};
+          }
+          continue;
         }
         for (size_t k0 = 0; k0 < kp;) {
           const panel_run run = Layout::run(k0, kp);
