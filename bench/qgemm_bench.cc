@@ -308,6 +308,35 @@ class table_reporter : public benchmark::ConsoleReporter {
   std::map<std::string, bool> has_median_;
 };
 
+#ifdef QGEMM_HAVE_ONEDNN
+// oneDNN must compute what qgemm computes, (A - 128) * B + bias in int32, else the ratios
+// compare different work: checked once on a small odd shape; a difference is a warning.
+void check_onednn() {
+  const shape s{"check", "check_37x45x61", 37, 45, 61};
+  shape_data& d = data_for(s);
+  std::vector<int32_t> ours(static_cast<size_t>(s.M * s.N));
+  qgemm::gemm(s.M, s.N, s.K, qgemm::operand(d.a.data(), s.K, /*zero_point=*/128),
+              qgemm::operand(d.b.data(), s.N, /*zero_point=*/0),
+              qgemm_epilogue_s32(d.bias.data()), ours.data(), s.N);
+  for (auto api : {qgemm_bench::onednn_api::gemm, qgemm_bench::onednn_api::matmul}) {
+    const char* what = api == qgemm_bench::onednn_api::gemm ? "gemm" : "matmul";
+    std::vector<int32_t> theirs(ours.size(), 0x5a5a5a5a);
+    const std::string err =
+        qgemm_bench::onednn_compute(api, s.M, s.N, s.K, d.a.data(), d.b.data(), d.bias.data(),
+                                    theirs.data());
+    size_t diff = 0;
+    for (size_t i = 0; i < ours.size(); ++i) diff += ours[i] != theirs[i];
+    if (!err.empty() || diff != 0)
+      std::fprintf(stderr, "qgemm_bench: WARNING: oneDNN %s differs from qgemm on %s: %s%zu of %zu "
+                   "int32 values differ\n", what, s.name.c_str(), err.empty() ? "" : (err + "; ").c_str(),
+                   diff, ours.size());
+    else
+      std::fprintf(stderr, "qgemm_bench: oneDNN %s gives qgemm's int32 result on %s\n", what,
+                   s.name.c_str());
+  }
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -351,9 +380,22 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond);
       }
     }
+#ifdef QGEMM_HAVE_ONEDNN
+    for (auto api : {qgemm_bench::onednn_api::gemm, qgemm_bench::onednn_api::matmul}) {
+      const std::string name = "onednn/" + s.name + (api == qgemm_bench::onednn_api::gemm ? "/gemm" : "/matmul");
+      benchmark::RegisterBenchmark(name.c_str(), [s, api](benchmark::State& state) {
+        shape_data& d = data_for(s);
+        qgemm_bench::bench_onednn(state, api, s.M, s.N, s.K, d.a.data(), d.b.data(), d.bias.data());
+      })->Unit(benchmark::kMillisecond);
+    }
+#endif
   }
   benchmark::Initialize(&n_args, args.data());
   if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 1;
+#ifdef QGEMM_HAVE_ONEDNN
+  qgemm_bench::onednn_setup();
+  check_onednn();
+#endif
   table_reporter reporter(shapes);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
