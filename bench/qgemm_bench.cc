@@ -210,7 +210,14 @@ class table_reporter : public benchmark::ConsoleReporter {
   explicit table_reporter(std::vector<shape> shapes) : shapes_(std::move(shapes)) {}
 
   void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
+    // pct_peak is a rate counter (so that Google Benchmark divides it by the same time as
+    // GOPS); its value is final here: show it as the percentage it is, not as "/s".
+    std::vector<Run> shown = runs;
+    for (Run& r : shown) {
+      const auto it = r.counters.find("pct_peak");
+      if (it != r.counters.end()) it->second.flags = benchmark::Counter::kDefaults;
+    }
+    ConsoleReporter::ReportRuns(shown);
     // With --benchmark_repetitions the table shows the median and flags a coefficient of
     // variation over 10%; otherwise it shows the single run.
     for (const Run& r : runs) {
