@@ -5,7 +5,7 @@
 //                             CPU and OS support it: the peak that the kernels are compared to;
 //   gemm/<shape>/<isa>/<output>  qgemm (output: s32 = int32 epilogue, s8 = float
 //                             requantization to int8); counter pct_peak = GOPS / peak of the
-//                             level's instruction mix (kPeakMix below), measured in this run;
+//                             level's instruction mix (peak_mix() below), measured in this run;
 //   onednn/<shape>/gemm|matmul   oneDNN on the same shape, when built with it (bench/onednn.cc).
 // --benchmark_filter and --benchmark_format=json select and read them. Each GEMM multiplies A
 // (u8, M x K, row-major, zero point 128) by weights B (s8, K x N) packed once before timing, as
