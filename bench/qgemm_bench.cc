@@ -1,15 +1,24 @@
 // qgemm_bench: GOPS of qgemm per shape of shapes.csv, per ISA level and per output.
 //
-// Benchmarks are named gemm/<shape>/<isa>/<output> (output: s32 = int32 epilogue, s8 = float
-// requantization to int8), so --benchmark_filter and --benchmark_format=json select and read
-// them. Each one multiplies A (u8, M x K, row-major) by weights B (s8, K x N) packed once before
-// timing, as an inference runtime does, and reports a rate counter GOPS = 2 M N K / s / 1e9.
-// At the end a table with one row per shape and level is printed.
+// Benchmarks, in the order they run (Google Benchmark runs them in registration order):
+//   peak/<instruction>        a loop of one instruction mix (bench/peak_*.cc), only where the
+//                             CPU and OS support it: the peak that the kernels are compared to;
+//   gemm/<shape>/<isa>/<output>  qgemm (output: s32 = int32 epilogue, s8 = float
+//                             requantization to int8); counter pct_peak = GOPS / peak of the
+//                             level's instruction mix (peak_mix() below), measured in this run;
+//   onednn/<shape>/gemm|matmul   oneDNN on the same shape, when built with it (bench/onednn.cc).
+// --benchmark_filter and --benchmark_format=json select and read them. Each GEMM multiplies A
+// (u8, M x K, row-major, zero point 128) by weights B (s8, K x N) packed once before timing, as
+// an inference runtime does, and reports a rate counter GOPS = 2 M N K / s / 1e9 (for peak/:
+// 2 x int8 MACs per second, or 2 flops per fp32 FMA lane). At the end a table with one row per
+// shape and level is printed: GOPS, % of peak, and the ratio to oneDNN.
 //
 // Shapes come from the project's shapes.csv: the path given with --shapes=PATH, else
 // $QGEMM_SHAPES, else the path configured at build time (../shared/bench/shapes.csv).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +30,10 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
+
+#include "onednn.h"
+#include "peak.h"
 #include "qgemm/qgemm.hpp"
 
 #ifndef QGEMM_SHAPES_CSV
@@ -83,6 +96,88 @@ shape_data& data_for(const shape& s) {
   return *slot;
 }
 
+// ---------------------------------------------------------------------------------------------
+// peak/<instruction>
+// ---------------------------------------------------------------------------------------------
+using qgemm_bench::peak_loop;
+
+// The loops this CPU and OS can run (filled in main from qgemm_get_cpu_features()).
+std::vector<const peak_loop*>& supported_peaks() {
+  static std::vector<const peak_loop*> loops;
+  return loops;
+}
+
+// Peak GOPS per instruction measured in this process: the best of its runs (noise only ever
+// makes a loop slower), so that the gemm benchmarks and the table can divide by it.
+std::map<std::string, double>& peak_gops() {
+  static std::map<std::string, double> gops;
+  return gops;
+}
+
+constexpr int64_t kPeakInner = 4096;  // loop iterations per benchmark iteration
+
+// Process CPU time, as Google Benchmark's rate counters use (a preempted run is not slower).
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+void bench_peak(benchmark::State& state, const peak_loop* loop) {
+  int64_t sink = 0;
+  const double t0 = cpu_seconds();
+  for (auto _ : state) {
+    sink += loop->run(kPeakInner);
+  }
+  const double seconds = cpu_seconds() - t0;
+  benchmark::DoNotOptimize(sink);
+  const double gops = loop->ops_per_iter * static_cast<double>(kPeakInner) *
+                      static_cast<double>(state.iterations()) / 1e9;
+  state.counters["GOPS"] = benchmark::Counter(gops, benchmark::Counter::kIsRate);
+  state.SetLabel(loop->mix);
+  double& best = peak_gops()[loop->instruction];
+  if (seconds > 0) best = std::max(best, gops / seconds);
+}
+
+// The instruction mix of each level's kernel: what its GOPS is a fraction of. avx512bw's
+// narrow-B variant would run maddubs_zmm, but the benchmark's B is random s8 and holds -128,
+// so packing keeps the vpmaddwd path.
+const char* peak_mix(qgemm_isa isa) {
+  switch (isa) {
+    case QGEMM_ISA_AVX512VNNI: return "vpdpbusd_zmm";
+    case QGEMM_ISA_AVXVNNI: return "vpdpbusd_ymm_vex";
+    case QGEMM_ISA_AVX512BW: return "madd_zmm";
+    case QGEMM_ISA_AVX2: return "madd_ymm";
+    default: return nullptr;
+  }
+}
+
+// The peak of `instruction`; when its peak/ benchmark was filtered out, measures it here once
+// (best of 5 runs of ~20 ms, outside any timed region). 0 when the CPU cannot run it.
+double peak_for(const char* instruction) {
+  if (instruction == nullptr) return 0;
+  auto it = peak_gops().find(instruction);
+  if (it != peak_gops().end()) return it->second;
+  for (const peak_loop* loop : supported_peaks()) {
+    if (std::strcmp(loop->instruction, instruction) != 0) continue;
+    double best = 0;
+    int64_t sink = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const int64_t calls = 20;
+      const double t0 = cpu_seconds();
+      for (int64_t c = 0; c < calls; ++c) sink += loop->run(kPeakInner);
+      const double s = cpu_seconds() - t0;
+      best = std::max(best, loop->ops_per_iter * kPeakInner * calls / s / 1e9);
+    }
+    benchmark::DoNotOptimize(sink);
+    return peak_gops()[instruction] = best;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemm/<shape>/<isa>/<output>
+// ---------------------------------------------------------------------------------------------
 void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
   shape_data& d = data_for(s);
   const qgemm::packed_b weights(isa, s.K, s.N, qgemm::operand(d.b.data(), s.N, /*zero_point=*/0));
@@ -92,6 +187,7 @@ void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
       ? qgemm_epilogue_requant_float(QGEMM_S8, &scale, 0, /*out_zero_point=*/-3, d.bias.data())
       : qgemm_epilogue_s32(d.bias.data());
   std::vector<uint8_t> c(static_cast<size_t>(s.M * s.N) * (requant ? 1 : 4));
+  const double peak = peak_for(peak_mix(isa));
   qgemm::gemm(s.M, s.N, s.K, a, weights, e, c.data(), s.N);  // warm the workspace
   for (auto _ : state) {
     qgemm::gemm(s.M, s.N, s.K, a, weights, e, c.data(), s.N);
@@ -101,6 +197,10 @@ void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
   const double ops = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
   state.counters["GOPS"] = benchmark::Counter(ops * static_cast<double>(state.iterations()) / 1e9,
                                               benchmark::Counter::kIsRate);
+  if (peak > 0)  // a rate too: (ops / s / 1e9) / peak * 100
+    state.counters["pct_peak"] = benchmark::Counter(
+        ops * static_cast<double>(state.iterations()) / 1e9 / peak * 100.0,
+        benchmark::Counter::kIsRate);
   state.SetLabel(qgemm_kernel_name(isa));
 }
 
@@ -110,8 +210,16 @@ class table_reporter : public benchmark::ConsoleReporter {
   explicit table_reporter(std::vector<shape> shapes) : shapes_(std::move(shapes)) {}
 
   void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    // With --benchmark_repetitions the table shows the median; otherwise the single run.
+    // pct_peak is a rate counter (so that Google Benchmark divides it by the same time as
+    // GOPS); its value is final here: show it as the percentage it is, not as "/s".
+    std::vector<Run> shown = runs;
+    for (Run& r : shown) {
+      const auto it = r.counters.find("pct_peak");
+      if (it != r.counters.end()) it->second.flags = benchmark::Counter::kDefaults;
+    }
+    ConsoleReporter::ReportRuns(shown);
+    // With --benchmark_repetitions the table shows the median and flags a coefficient of
+    // variation over 10%; otherwise it shows the single run.
     for (const Run& r : runs) {
       if (r.error_occurred) continue;
       const auto it = r.counters.find("GOPS");
@@ -120,6 +228,8 @@ class table_reporter : public benchmark::ConsoleReporter {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
         gops_[name] = it->second.value;
         has_median_[name] = true;
+      } else if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "cv") {
+        cv_[name] = it->second.value;
       } else if (r.run_type == Run::RT_Iteration && !has_median_[name]) {
         gops_[name] = it->second.value;
       }
@@ -128,31 +238,111 @@ class table_reporter : public benchmark::ConsoleReporter {
 
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\nqgemm GOPS, 1 thread, median of the repetitions (A u8 x packed B s8;\n"
-                "s32 = int32 output, s8 = float-requantized int8 output)\n");
-    std::printf("%-20s %6s %6s %6s  %-11s %9s %9s\n", "shape", "M", "N", "K", "isa", "s32", "s8");
+    if (!peak_gops().empty()) {
+      std::printf("\nPeaks measured in this run (best repetition), GOPS:");
+      for (const auto& p : peak_gops()) std::printf("  %s %.1f", p.first.c_str(), p.second);
+      std::printf("\n");
+    }
+#ifdef QGEMM_HAVE_ONEDNN
+    std::printf("oneDNN: %s\n", qgemm_bench::onednn_description().c_str());
+#else
+    std::printf("oneDNN: not built (install libdnnl-dev and reconfigure for the x oneDNN columns)\n");
+#endif
+    std::printf("\nqgemm GOPS, 1 thread, median of the repetitions (A u8 x packed B s8; s32 = int32\n"
+                "output, s8 = float-requantized int8 output); %% of peak = s32 GOPS / peak of the\n"
+                "level's instruction mix; x oneDNN = qgemm s32 GOPS / oneDNN GOPS on the shape\n"
+                "(gemm: dnnl_gemm_u8s8s32, matmul: primitive with B prepacked); * = noisy\n"
+                "(coefficient of variation over the repetitions > 10%%)\n");
+    std::printf("%-20s %5s %5s %5s  %-10s %9s %9s %7s %8s %8s\n", "shape", "M", "N", "K", "isa",
+                "GOPS s32", "GOPS s8", "% peak", "x gemm", "x matmul");
     for (const shape& s : shapes_) {
+      const std::string dnnl = "onednn/" + s.name + "/";
       for (int i = 0; i < QGEMM_ISA_COUNT; ++i) {
-        const std::string isa = qgemm_isa_name(static_cast<qgemm_isa>(i));
-        const std::string base = "gemm/" + s.name + "/" + isa + "/";
-        const auto s32 = gops_.find(base + "s32"), s8 = gops_.find(base + "s8");
-        if (s32 == gops_.end() && s8 == gops_.end()) continue;
-        auto cell = [&](auto it) {
-          return it == gops_.end() ? std::string("-") : std::to_string(it->second).substr(0, 7);
-        };
-        std::printf("%-20s %6lld %6lld %6lld  %-11s %9s %9s\n", s.name.c_str(), (long long)s.M,
-                    (long long)s.N, (long long)s.K, isa.c_str(), cell(s32).c_str(),
-                    cell(s8).c_str());
+        const qgemm_isa isa = static_cast<qgemm_isa>(i);
+        const std::string base = "gemm/" + s.name + "/" + qgemm_isa_name(isa) + "/";
+        const double s32 = get(base + "s32"), s8 = get(base + "s8");
+        if (s32 == 0 && s8 == 0) continue;
+        const double peak = peak_for_table(peak_mix(isa));
+        std::printf("%-20s %5lld %5lld %5lld  %-10s %9s %9s %7s %8s %8s\n", s.name.c_str(),
+                    (long long)s.M, (long long)s.N, (long long)s.K, qgemm_isa_name(isa),
+                    cell(s32, "%.1f", {base + "s32"}).c_str(),
+                    cell(s8, "%.1f", {base + "s8"}).c_str(),
+                    cell(peak > 0 ? s32 / peak * 100 : 0, "%.0f%%", {base + "s32"}).c_str(),
+                    ratio(s32, base + "s32", dnnl + "gemm").c_str(),
+                    ratio(s32, base + "s32", dnnl + "matmul").c_str());
       }
     }
     std::fflush(stdout);
   }
 
  private:
+  double get(const std::string& name) const {
+    const auto it = gops_.find(name);
+    return it == gops_.end() ? 0 : it->second;
+  }
+  bool noisy(const std::string& name) const {
+    const auto it = cv_.find(name);
+    return it != cv_.end() && it->second > 0.10;
+  }
+  // A value, "*" appended when one of the benchmarks it comes from is noisy; "-" when missing.
+  std::string cell(double v, const char* fmt, std::initializer_list<std::string> from) const {
+    if (!(v > 0)) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    std::string out = buf;
+    for (const std::string& n : from)
+      if (noisy(n)) return out + "*";
+    return out;
+  }
+  std::string ratio(double s32, const std::string& ours, const std::string& theirs) const {
+#ifdef QGEMM_HAVE_ONEDNN
+    const double t = get(theirs);
+    return t > 0 && s32 > 0 ? cell(s32 / t, "%.2f", {ours, theirs}) : std::string("-");
+#else
+    (void)s32, (void)ours, (void)theirs;
+    return "n/a";
+#endif
+  }
+  // The table does not measure: a peak not measured by now is missing.
+  static double peak_for_table(const char* instruction) {
+    if (instruction == nullptr) return 0;
+    const auto it = peak_gops().find(instruction);
+    return it == peak_gops().end() ? 0 : it->second;
+  }
+
   std::vector<shape> shapes_;
-  std::map<std::string, double> gops_;
+  std::map<std::string, double> gops_, cv_;
   std::map<std::string, bool> has_median_;
 };
+
+#ifdef QGEMM_HAVE_ONEDNN
+// oneDNN must compute what qgemm computes, (A - 128) * B + bias in int32, else the ratios
+// compare different work: checked once on a small odd shape; a difference is a warning.
+void check_onednn() {
+  const shape s{"check", "check_37x45x61", 37, 45, 61};
+  shape_data& d = data_for(s);
+  std::vector<int32_t> ours(static_cast<size_t>(s.M * s.N));
+  qgemm::gemm(s.M, s.N, s.K, qgemm::operand(d.a.data(), s.K, /*zero_point=*/128),
+              qgemm::operand(d.b.data(), s.N, /*zero_point=*/0),
+              qgemm_epilogue_s32(d.bias.data()), ours.data(), s.N);
+  for (auto api : {qgemm_bench::onednn_api::gemm, qgemm_bench::onednn_api::matmul}) {
+    const char* what = api == qgemm_bench::onednn_api::gemm ? "gemm" : "matmul";
+    std::vector<int32_t> theirs(ours.size(), 0x5a5a5a5a);
+    const std::string err =
+        qgemm_bench::onednn_compute(api, s.M, s.N, s.K, d.a.data(), d.b.data(), d.bias.data(),
+                                    theirs.data());
+    size_t diff = 0;
+    for (size_t i = 0; i < ours.size(); ++i) diff += ours[i] != theirs[i];
+    if (!err.empty() || diff != 0)
+      std::fprintf(stderr, "qgemm_bench: WARNING: oneDNN %s differs from qgemm on %s: %s%zu of %zu "
+                   "int32 values differ\n", what, s.name.c_str(), err.empty() ? "" : (err + "; ").c_str(),
+                   diff, ours.size());
+    else
+      std::fprintf(stderr, "qgemm_bench: oneDNN %s gives qgemm's int32 result on %s\n", what,
+                   s.name.c_str());
+  }
+}
+#endif
 
 }  // namespace
 
@@ -169,6 +359,26 @@ int main(int argc, char** argv) {
   int n_args = static_cast<int>(args.size());
   const std::vector<shape> shapes = read_shapes(path);
 
+  // Peaks first: the gemm benchmarks divide by them.
+  const qgemm_cpu_features f = qgemm_get_cpu_features();
+  (void)f;
+#ifdef QGEMM_BENCH_X86_PEAKS
+  auto add_peaks = [](const peak_loop* loops, int count, bool vnni) {
+    for (int i = 0; i < count; ++i)
+      if (vnni || !loops[i].needs_avx512_vnni) supported_peaks().push_back(&loops[i]);
+  };
+  if (f.avx512f && f.avx512bw && f.avx512vl)
+    add_peaks(qgemm_bench::peak_loops_avx512, qgemm_bench::peak_loops_avx512_count,
+              f.avx512_vnni != 0);
+  if (f.avx2) add_peaks(qgemm_bench::peak_loops_avx2, qgemm_bench::peak_loops_avx2_count, false);
+  if (f.avx2 && f.avx_vnni)
+    add_peaks(qgemm_bench::peak_loops_avxvnni, qgemm_bench::peak_loops_avxvnni_count, false);
+#endif
+  for (const peak_loop* loop : supported_peaks())
+    benchmark::RegisterBenchmark((std::string("peak/") + loop->instruction).c_str(), bench_peak,
+                                 loop)
+        ->Unit(benchmark::kMicrosecond);
+
   for (const shape& s : shapes) {
     for (qgemm_isa isa : qgemm::available_isas()) {
       for (bool requant : {false, true}) {
@@ -177,9 +387,22 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond);
       }
     }
+#ifdef QGEMM_HAVE_ONEDNN
+    for (auto api : {qgemm_bench::onednn_api::gemm, qgemm_bench::onednn_api::matmul}) {
+      const std::string name = "onednn/" + s.name + (api == qgemm_bench::onednn_api::gemm ? "/gemm" : "/matmul");
+      benchmark::RegisterBenchmark(name.c_str(), [s, api](benchmark::State& state) {
+        shape_data& d = data_for(s);
+        qgemm_bench::bench_onednn(state, api, s.M, s.N, s.K, d.a.data(), d.b.data(), d.bias.data());
+      })->Unit(benchmark::kMillisecond);
+    }
+#endif
   }
   benchmark::Initialize(&n_args, args.data());
   if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 1;
+#ifdef QGEMM_HAVE_ONEDNN
+  qgemm_bench::onednn_setup();
+  check_onednn();
+#endif
   table_reporter reporter(shapes);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

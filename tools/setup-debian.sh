@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what qgemm needs to build, test and benchmark on Debian 12 (all from Debian's
 # packages; nothing is downloaded at build time). Run as root, or with sudo available.
+#   bash tools/setup-debian.sh           what the build and the tests need
+#   bash tools/setup-debian.sh --bench   also libdnnl-dev (oneDNN), optional: the benchmark
+#                                        compares with it when present (tools/bench.sh)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -9,3 +12,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   cmake g++ ninja-build make libgtest-dev libgmock-dev libbenchmark-dev libxsimd-dev \
   util-linux >/dev/null
+if [ "${1:-}" = "--bench" ]; then
+  $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
+    echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \
+         "for oneDNN" >&2
+fi
