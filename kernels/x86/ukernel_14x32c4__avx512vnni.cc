@@ -106,6 +106,7 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
 
   const auto* a = static_cast<const uint8_t*>(t.a);
   const auto* b = static_cast<const uint8_t*>(t.b);
+#pragma GCC unroll 2
   for (size_t g = 0; g < t.k_groups; ++g) {
     const __m512i b0 = _mm512_loadu_si512(b);
     const __m512i b1 = _mm512_loadu_si512(b + 64);
@@ -189,12 +190,12 @@ void gemv_rows(const gemv_args& g) {
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
     __m512i acc[R][2];
-#pragma GCC unroll 4
+#pragma GCC unroll 2
     for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
     for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) {
       const __m512i b0 = _mm512_loadu_si512(b);
       const __m512i b1 = _mm512_loadu_si512(b + 64);
-#pragma GCC unroll 4
+#pragma GCC unroll 2
       for (size_t r = 0; r < R; ++r) {
         int32_t a4;
         std::memcpy(&a4, a_rows + r * g.kp + k, sizeof a4);
@@ -205,7 +206,7 @@ void gemv_rows(const gemv_args& g) {
     }
     const __mmask16 mask0 = lane_mask16(static_cast<ptrdiff_t>(g.n - col));
     const __mmask16 mask1 = lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16);
-#pragma GCC unroll 4
+#pragma GCC unroll 2
     for (size_t r = 0; r < R; ++r) {
       char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
       epilogue_row16(acc[r][0], pa.sums[r], r, col, ep, c, mask0);
