@@ -152,7 +152,7 @@ extern const gemm_kernel ukernel_6x16c2__avx2 = {
     &pack_a_panels,
     &pack_panels<kNR, packed_elem::s16, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
-    /*narrow_b_variant=*/nullptr,
+    /*narrow_b_variant=*/&ukernel_6x16c4__avx2,
 };
 
 }  // namespace qgemm::detail
