@@ -6,31 +6,39 @@
 // Why it is exact. vpmaddubsw multiplies unsigned bytes by signed bytes and adds each adjacent
 // pair of products into an int16 that SATURATES. With A' = a as int8 (u8 data shifted by
 // x ^ 0x80) in [-128, 127] and B' = b as int8 in [-127, 127] (the narrow condition), the kernel
-// feeds it u = |a| (vpabsb: at most 128, fits the unsigned operand) and s = sign(a) * b (vpsignb:
-// |s| <= 127, never the unrepresentable +128, which is why B must not hold -128). Each product
-// u * s = a * b is at most 128 * 127 = 16256 in magnitude, so a pair sum is at most
-// 32512 < 32767: it never saturates. vpmaddwd with int16 ones then adds adjacent pairs into an
-// int32 (4 products, exact), and vpaddd accumulates modulo 2^32 as the contract wants.
+// feeds it u = |a| (vpabsb: at most 128, fits the unsigned operand) and s = sign(a) * b
+// (|s| <= 127: negating b never meets the unrepresentable -(-128), which is why B must not hold
+// -128). Each product u * s = a * b is at most 128 * 127 = 16256 in magnitude, so a pair sum is
+// at most 32512 < 32767: it never saturates. vpmaddwd with int16 ones then adds adjacent pairs
+// into an int32 (4 products, exact), and vpaddd accumulates modulo 2^32 as the contract wants.
 // Zero points: both panels are s8, so the driver's zero-point shifts (-128 for u8 data) absorb
 // the x ^ 0x80, as for every kernel (core/kernel.h).
 //
-// What it costs. Per 8 columns x 4 k (32 MACs) of one row: vpsignb + vpmaddubsw + vpmaddwd +
-// vpaddd = 4 vector ops, plus one vpabsb per row and K-group shared by both column vectors:
-// 4.5 ops per 32 MACs. The vpmaddwd path spends vpmaddwd + vpaddd per 16 MACs, 4 ops per 32
-// MACs, so this one is NOT faster where the vector ALUs are the limit (square GEMMs): measured on
-// Zen 4 the instruction mix peaks at about 0.7x of the vpmaddwd mix, because vpsignb/vpabsb
-// compete with the multiplies for ports. Without the sign step (vpmaddubsw + vpmaddwd + vpaddd)
-// the mix would peak 1.24x higher, but then |a| * b pairs with u8 A up to 255 saturate, and no
-// layout of the packed operands removes the per-(row, column vector) sign fix: the operand of
-// vpmaddubsw that must be unsigned depends on the row and the sign fix on row and column.
-// What this kernel does buy is bytes: B is packed as int8, half of the vpmaddwd path's int16
-// panels, which is what decode-sized GEMMs (M of 1 to a few rows) are limited by.
+// What it costs. Per row and K-group: vpbroadcastd (a load), vpabsb and vpcmpgtb (the lanes
+// where a < 0). Per 8 columns x 4 k of that row (32 MACs): s = (b ^ neg) - neg (vpxor + vpsubb),
+// vpmaddubsw, vpmaddwd, vpaddd: 5 ops, 5.75 with the row's share, against 4 for the vpmaddwd
+// path (vpmaddwd + vpaddd per 16 MACs). vpsignb would do the sign in one op, but on Zen 4 it
+// competes with the multiplies for their pipes; vpxor/vpsubb run on any vector pipe and measured
+// faster. Throwaway microbenchmarks (one core, CPU time, 12 independent accumulators, ymm):
+//     vpmaddwd + vpaddd                                   189 GOPS
+//     vpmaddubsw + vpmaddwd + vpaddd (not exact here)     235 GOPS
+//     the same + vpsignb (+ vpabsb per 2)                 131 GOPS
+//     the same + vpxor/vpsubb (+ vpabsb, vpcmpgtb per 2)  153 GOPS  <- this kernel's mix
+// So where the vector ALUs are the limit (square GEMMs) this path is ~0.75x of the vpmaddwd
+// kernel (sq1024: 124 vs 160 GOPS), and 1.2x is out of reach for any exact form: the unsigned
+// operand of vpmaddubsw must be |a| (u8 A reaches 255, and 255 * 127 * 2 saturates), so the sign
+// fix depends on the row and the column vector and costs at least one op per vpmaddubsw; no
+// packing of A or B moves it out of the loop. What this kernel does buy is bytes: B is packed
+// as int8, half of the vpmaddwd path's int16 panels, and that is what decode-sized GEMMs are
+// limited by (llama7b_qkv_m1: 2.1-2.4x the vpmaddwd kernel).
 //
 // Register map (16 ymm): ymm0-11 hold the 6 x 16 int32 tile (row m: two accumulators, columns
-// 0-7 and 8-15); per row and K-group one ymm holds A's 4 bytes broadcast (vpbroadcastd) and one
-// their absolute values; one ymm takes sign(a) * b, then the int16 pair sums, then the int32 sums
-// before the vpaddd; the B vectors (16 columns x 4 k, 2 ymm) and the int16 ones are memory or
-// reloaded operands where registers run out.
+// 0-7 and 8-15). The rest is one K-group of B (16 columns x 4 k, 2 ymm), A's 4 bytes broadcast,
+// |a|, the a < 0 mask, the int16 ones, and one temporary (s, then the int16 pair sums, then the
+// int32 sums): 19 live values, so GCC keeps two accumulators of the last row in memory
+// (read-modify-write of an L1 line per K-group). 5 and 4 rows, which fit, measured the same
+// (123-125 GOPS on sq1024): the loop is bound by vector ops, not by those accesses, and 6 rows
+// keep the level kernel's MR.
 //
 // Packing: both operands s8 in K-groups of 4 (layout_k_groups): A panel [k/4][6][4], B panel
 // [k/4][16][4], so one K-group of B is two ymm loads.
@@ -73,9 +81,12 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
       std::memcpy(&a4, a + m * kKR, sizeof a4);
       const __m256i am = _mm256_set1_epi32(a4);
       const __m256i abs_a = _mm256_abs_epi8(am);  // u: |a| <= 128
+      const __m256i negative = _mm256_cmpgt_epi8(_mm256_setzero_si256(), am);  // -1 where a < 0
 #pragma GCC unroll 4
       for (size_t v = 0; v < kNV; ++v) {
-        const __m256i signed_b = _mm256_sign_epi8(bv[v], am);  // s: sign(a) b, |s| <= 127
+        // s = sign(a) b, |s| <= 127: (b ^ neg) - neg negates b where a < 0 (and where a == 0
+        // the product is 0 whatever s is). Two ops on any vector pipe; see the header.
+        const __m256i signed_b = _mm256_sub_epi8(_mm256_xor_si256(bv[v], negative), negative);
         const __m256i pairs = _mm256_maddubs_epi16(abs_a, signed_b);  // |pair| <= 32512
         acc[m][v] = _mm256_add_epi32(acc[m][v], _mm256_madd_epi16(pairs, ones));
       }
