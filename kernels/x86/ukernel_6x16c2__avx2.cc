@@ -17,20 +17,21 @@
 // narrow-B variant ukernel_6x16c4__avx2 instead (vpmaddubsw; see that file).
 //
 // Packing: both operands int16 in K-groups of 2 (layout_k_groups): A panel [k/2][6][2],
-// B panel [k/2][16][2], so one K-pair of B is exactly two ymm loads.
+// B panel [k/2][16][2], so one K-pair of B is exactly two ymm loads. A is packed by
+// x86/pack_avx2.h (vectorised when A is k-contiguous).
 //
 // Blocks: KC = 1024 keeps a B panel (1024 x 16 int16 = 32 KiB) streaming from L1/L2 and no
 // partial-sum round trips up to K = 1024; MC = 96 rows of A (96 x 1024 x 2 = 192 KiB) stay in
 // L2 across a column block of NC = 512 (B block 1 MiB, streamed).
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
 #include "x86/epilogue_avx2.h"
+#include "x86/pack_avx2.h"
 
 namespace qgemm::detail {
 
@@ -78,53 +79,6 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + m * kNR + v * 8), acc[m][v]);
 }
 
-// Packs A (op(A) = A: each row k-contiguous, the common case) into int16 K-pair panels with
-// vpmovzxbw / vpmovsxbw, 16 k of a row at a time; each widened pair is one int32 of the panel.
-// The generic packer walks the panel one byte at a time and took ~6% of sq1024. Anything
-// else (A transposed) goes to the generic packer; both produce the same panels and sums.
-void pack_a_panels(const pack_args& p) {
-  using generic = layout_k_groups<kMR, kKR>;
-  if (!p.k_contiguous) return pack_panels<kMR, packed_elem::s16, generic>(p);
-  const size_t kp = round_up(p.k, kKR), k16 = p.k / 16 * 16;
-  const bool src_signed = p.type == QGEMM_S8;
-  const auto* src = static_cast<const uint8_t*>(p.src);
-  auto* dst = static_cast<int16_t*>(p.dst);
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (size_t base = 0; base < p.rows; base += kMR) {
-    const size_t rn = std::min(kMR, p.rows - base);
-    int16_t* panel = dst + (base / kMR) * kp * kMR;
-    for (size_t r = 0; r < kMR; ++r) {
-      int16_t* out = panel + r * kKR;  // pair g of row r at out + g * kMR * kKR
-      if (r >= rn) {  // padding row
-        for (size_t g = 0; g < kp / kKR; ++g) std::memset(out + g * kMR * kKR, 0, 4);
-        continue;
-      }
-      const uint8_t* row = src + (p.r0 + base + r) * p.ld;
-      __m256i sum = _mm256_setzero_si256();
-      for (size_t k = 0; k < k16; k += 16) {
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k));
-        const __m256i w = src_signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes);
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(w, ones));
-        alignas(32) int32_t pairs[8];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), w);
-        int16_t* o = out + (k / kKR) * kMR * kKR;
-#pragma GCC unroll 8
-        for (size_t j = 0; j < 8; ++j) std::memcpy(o + j * kMR * kKR, &pairs[j], 4);
-      }
-      alignas(32) int32_t lanes[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
-      uint32_t total = 0;
-      for (int32_t v : lanes) total += static_cast<uint32_t>(v);
-      for (size_t k = k16; k < kp; ++k) {
-        const int16_t v = k < p.k ? convert_element<packed_elem::s16>(row[k], src_signed) : 0;
-        out[(k / kKR) * kMR * kKR + k % kKR] = v;
-        total += static_cast<uint32_t>(int32_t{v});
-      }
-      p.sums[base + r] = static_cast<int32_t>(total);
-    }
-  }
-}
-
 // The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 template <size_t R>
 void tile_rows(const tile_args& t) {
@@ -149,7 +103,7 @@ extern const gemm_kernel ukernel_6x16c2__avx2 = {
     kMR, kNR, kKR,
     /*mc=*/96, /*nc=*/512, /*kc=*/1024,
     packed_elem::s16, packed_elem::s16,
-    &pack_a_panels,
+    &pack_a_avx2<kMR, packed_elem::s16>,
     &pack_panels<kNR, packed_elem::s16, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
     /*narrow_b_variant=*/&ukernel_6x16c4__avx2,

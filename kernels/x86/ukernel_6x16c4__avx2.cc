@@ -41,7 +41,8 @@
 // keep the level kernel's MR.
 //
 // Packing: both operands s8 in K-groups of 4 (layout_k_groups): A panel [k/4][6][4], B panel
-// [k/4][16][4], so one K-group of B is two ymm loads.
+// [k/4][16][4], so one K-group of B is two ymm loads. A is packed by x86/pack_avx2.h
+// (vectorised when A is k-contiguous).
 #include <immintrin.h>
 
 #include <cstring>
@@ -50,6 +51,7 @@
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
 #include "x86/epilogue_avx2.h"
+#include "x86/pack_avx2.h"
 
 namespace qgemm::detail {
 namespace {
@@ -125,7 +127,7 @@ extern const gemm_kernel ukernel_6x16c4__avx2 = {
     kMR, kNR, kKR,
     /*mc=*/96, /*nc=*/512, /*kc=*/1024,
     packed_elem::s8, packed_elem::s8,
-    &pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>,
+    &pack_a_avx2<kMR, packed_elem::s8>,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
 };
