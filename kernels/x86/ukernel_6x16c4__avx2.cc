@@ -30,7 +30,7 @@
 // fix depends on the row and the column vector and costs at least one op per vpmaddubsw; no
 // packing of A or B moves it out of the loop. What this kernel does buy is bytes: B is packed
 // as int8, half of the vpmaddwd path's int16 panels, and that is what decode-sized GEMMs are
-// limited by (llama7b_qkv_m1: 2.1-2.4x the vpmaddwd kernel).
+// limited by (llama7b_qkv_m1: 2.5-3.3x the vpmaddwd kernel).
 //
 // Register map (16 ymm): ymm0-11 hold the 6 x 16 int32 tile (row m: two accumulators, columns
 // 0-7 and 8-15). The rest is one K-group of B (16 columns x 4 k, 2 ymm), A's 4 bytes broadcast,
