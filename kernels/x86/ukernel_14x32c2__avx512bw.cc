@@ -19,7 +19,7 @@
 // Packing: both operands in K-groups of 2 (layout_k_groups): A panel [k/2][14][2] int16, B panel
 // [k/2][32][2] int16, so one K-pair of B is exactly two zmm loads and one row of A one dword.
 //
-// Symmetric weights (B never -128 as int8) switch to ukernel_14x32c4__avx512bw, the vpmaddubsw
+// Symmetric weights (B never -128 as int8) switch to ukernel_12x32c4__avx512bw, the vpmaddubsw
 // path on bytes (narrow_b_variant below).
 #include <immintrin.h>
 
@@ -32,7 +32,7 @@
 
 namespace qgemm::detail {
 
-extern const gemm_kernel ukernel_14x32c4__avx512bw;
+extern const gemm_kernel ukernel_12x32c4__avx512bw;
 
 namespace {
 
@@ -97,7 +97,7 @@ extern const gemm_kernel ukernel_14x32c2__avx512bw = {
     &pack_panels<kMR, packed_elem::s16, layout_k_groups<kMR, kKR>>,
     &pack_panels<kNR, packed_elem::s16, layout_k_groups<kNR, kKR>>,
     &tile_14x32c2,
-    /*narrow_b_variant=*/nullptr,
+    /*narrow_b_variant=*/&ukernel_12x32c4__avx512bw,
 };
 
 }  // namespace qgemm::detail
