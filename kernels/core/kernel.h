@@ -37,8 +37,11 @@
 
 namespace qgemm::detail {
 
-// What a packed panel stores per element.
-enum class packed_elem : uint8_t { u8, s8, s16 };
+// What a packed panel stores per element. s8_abs_sign is an s8 value x (shifted like s8) kept
+// as two bytes, |x| and its sign as 0x00 / 0xFF, where the kernel wants them (the vpmaddubsw
+// kernels fold A's sign into B; A is packed once per call, so splitting it there is cheap).
+// row_sum' is still the sum of x.
+enum class packed_elem : uint8_t { u8, s8, s16, s8_abs_sign };
 
 // Everything an epilogue needs, resolved once per call. Arrays with stride 0 hold one value
 // (per tensor); stride 1 means one per row (za, sa) or per column (the rest), indexed by the
@@ -141,12 +144,15 @@ struct gemm_kernel {
 
 inline namespace QGEMM_KERNEL_NAMESPACE {
 
-inline constexpr size_t packed_elem_bytes(packed_elem e) { return e == packed_elem::s16 ? 2 : 1; }
+inline constexpr size_t packed_elem_bytes(packed_elem e) {
+  return e == packed_elem::s16 || e == packed_elem::s8_abs_sign ? 2 : 1;
+}
 
 // The shift a kernel's packing applies to a zero point of the given source type.
 inline int32_t zero_point_shift(qgemm_type src, packed_elem dst) {
   if (dst == packed_elem::u8 && src == QGEMM_S8) return 128;   // x ^ 0x80 == x + 128
-  if (dst == packed_elem::s8 && src == QGEMM_U8) return -128;  // x ^ 0x80 == x - 128
+  if ((dst == packed_elem::s8 || dst == packed_elem::s8_abs_sign) && src == QGEMM_U8)
+    return -128;  // x ^ 0x80 == x - 128
   return 0;
 }
 

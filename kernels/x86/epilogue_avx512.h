@@ -134,6 +134,39 @@ inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, size_t col,
   }
 }
 
+// The rest of a tile after its K loop, for every AVX-512 microkernel: `dot` holds the R x NR
+// sums of this K block (row-major, 64-byte aligned, NR a multiple of 16). Adds the earlier K
+// blocks from t.partial and, unless this is the last K block, stores the sums back there
+// (the partial buffer is NC >= NR columns wide); on the last K block runs the epilogue on the
+// t.m = R valid rows, masked to the t.n valid columns.
+template <size_t R, size_t NR>
+inline void finish_tile16(int32_t* dot, const tile_args& t) {
+  static_assert(NR % 16 == 0, "whole zmm of int32 columns");
+  for (size_t m = 0; m < R; ++m) {
+    int32_t* p = t.partial + m * t.ld_partial;
+    for (size_t h = 0; h < NR; h += 16) {
+      __m512i v = _mm512_load_si512(dot + m * NR + h);
+      if (!t.first_k) v = _mm512_add_epi32(v, _mm512_loadu_si512(p + h));
+      if (!t.last_k)
+        _mm512_storeu_si512(p + h, v);
+      else
+        _mm512_store_si512(dot + m * NR + h, v);
+    }
+  }
+  if (!t.last_k) return;
+
+  const epilogue_plan& ep = *t.ep;
+  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  for (size_t m = 0; m < R; ++m) {
+    char* c = static_cast<char*>(t.c) + m * t.ldc * out_bytes;
+    for (size_t h = 0; h < NR; h += 16) {
+      const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
+      epilogue_row16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m], t.row + m, t.col + h, ep,
+                     c + h * out_bytes, mask);
+    }
+  }
+}
+
 }  // namespace QGEMM_KERNEL_NAMESPACE
 }  // namespace qgemm::detail
 
