@@ -33,13 +33,66 @@ inline __m512 load_column_f32(const float* p, size_t stride, size_t col, __mmask
   return stride == 0 ? _mm512_set1_ps(p[0]) : _mm512_maskz_loadu_ps(mask, p + col);
 }
 
-// acc = dot' + row_sum' * neg_zb' + za' * col_off'   (mod 2^32; vpmulld keeps the low half)
-inline __m512i corrected_acc16(__m512i dot, int32_t row_sum, int32_t za, const epilogue_plan& ep,
-                               size_t col, __mmask16 mask) {
-  const __m512i neg_zb = load_column_i32(ep.neg_zb, ep.neg_zb_stride, col, mask);
-  const __m512i col_off = _mm512_maskz_loadu_epi32(mask, ep.col_off + col);
-  dot = _mm512_add_epi32(dot, _mm512_mullo_epi32(_mm512_set1_epi32(row_sum), neg_zb));
-  return _mm512_add_epi32(dot, _mm512_mullo_epi32(_mm512_set1_epi32(za), col_off));
+// The per-column parameters of 16 columns, loaded once per tile and reused for every row.
+struct columns16 {
+  __mmask16 mask;
+  __m512i col_off;      // K zB' - colsum(B')
+  __m512i neg_zb;       // -zB' (per-column zero points only)
+  int32_t neg_zb_one;   // -zB' (per-tensor zero point)
+  __m512i za_col_off;   // zA' * col_off (per-tensor zA only)
+  __m512i bias;         // int32 bias, or 0
+  __m512 scale;         // REQUANT_FLOAT
+  __m512i multiplier, shift;  // REQUANT_FIXED
+  __m512 b_scale, bias_f32;   // F32 (bias_f32 0 when absent)
+};
+
+inline columns16 load_columns16(const epilogue_plan& ep, size_t col, __mmask16 mask) {
+  columns16 c{};
+  c.mask = mask;
+  c.col_off = _mm512_maskz_loadu_epi32(mask, ep.col_off + col);
+  if (ep.neg_zb_stride != 0)
+    c.neg_zb = _mm512_maskz_loadu_epi32(mask, ep.neg_zb + col);
+  else
+    c.neg_zb_one = ep.neg_zb[0];
+  if (ep.za_stride == 0) {
+    const int32_t za = static_cast<int32_t>(static_cast<uint32_t>(ep.za[0]) +
+                                            static_cast<uint32_t>(ep.za_shift));
+    c.za_col_off = _mm512_mullo_epi32(_mm512_set1_epi32(za), c.col_off);
+  }
+  c.bias = ep.bias ? _mm512_maskz_loadu_epi32(mask, ep.bias + col) : _mm512_setzero_si512();
+  switch (ep.output) {
+    case QGEMM_OUTPUT_REQUANT_FLOAT:
+      c.scale = load_column_f32(ep.scale, ep.scale_stride, col, mask);
+      break;
+    case QGEMM_OUTPUT_REQUANT_FIXED:
+      c.multiplier = load_column_i32(ep.multiplier, ep.multiplier_stride, col, mask);
+      c.shift = load_column_i32(ep.shift, ep.multiplier_stride, col, mask);
+      break;
+    case QGEMM_OUTPUT_F32:
+      c.b_scale = load_column_f32(ep.b_scale, ep.b_scale_stride, col, mask);
+      c.bias_f32 = ep.bias_f32 ? _mm512_maskz_loadu_ps(mask, ep.bias_f32 + col) : _mm512_setzero_ps();
+      break;
+    default:
+      break;
+  }
+  return c;
+}
+
+// acc = dot' + row_sum' * neg_zb' + za' * col_off'   (mod 2^32; vpmulld keeps the low half).
+// With per-tensor zero points (the common case) the products are a scalar per row and a vector
+// per tile: no vpmulld per row at all.
+inline __m512i corrected_acc16(__m512i dot, int32_t row_sum, size_t row, const columns16& c,
+                               const epilogue_plan& ep) {
+  if (ep.neg_zb_stride == 0) {
+    const uint32_t row_term = static_cast<uint32_t>(row_sum) * static_cast<uint32_t>(c.neg_zb_one);
+    dot = _mm512_add_epi32(dot, _mm512_set1_epi32(static_cast<int32_t>(row_term)));
+  } else {
+    dot = _mm512_add_epi32(dot, _mm512_mullo_epi32(_mm512_set1_epi32(row_sum), c.neg_zb));
+  }
+  if (ep.za_stride == 0) return _mm512_add_epi32(dot, c.za_col_off);
+  const int32_t za = static_cast<int32_t>(static_cast<uint32_t>(ep.za[row * ep.za_stride]) +
+                                          static_cast<uint32_t>(ep.za_shift));
+  return _mm512_add_epi32(dot, _mm512_mullo_epi32(_mm512_set1_epi32(za), c.col_off));
 }
 
 // (p + nudge) / 2^31 rounded toward zero, for the signed 64-bit products p of each lane pair:
@@ -80,22 +133,20 @@ inline __m512i multiply_by_quantized_multiplier16(__m512i x, __m512i multiplier,
                                _mm512_srav_epi32(high, right), one);
 }
 
-// Writes 16 (masked) columns of one row of C from dot' values. `c` is C at (row, col).
-inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, size_t col,
-                           const epilogue_plan& ep, void* c, __mmask16 mask) {
+// Writes 16 (masked) columns of one row of C from dot' values. `c` is C at (row, first column).
+inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, const columns16& cols,
+                           const epilogue_plan& ep, void* c) {
+  const __mmask16 mask = cols.mask;
   if (mask == 0) return;
-  const int32_t za = static_cast<int32_t>(static_cast<uint32_t>(ep.za[row * ep.za_stride]) +
-                                          static_cast<uint32_t>(ep.za_shift));
-  __m512i x = corrected_acc16(dot, row_sum, za, ep, col, mask);
+  __m512i x = corrected_acc16(dot, row_sum, row, cols, ep);
   switch (ep.output) {
     case QGEMM_OUTPUT_S32:
-      if (ep.bias) x = _mm512_add_epi32(x, _mm512_maskz_loadu_epi32(mask, ep.bias + col));
-      _mm512_mask_storeu_epi32(c, mask, x);
+      _mm512_mask_storeu_epi32(c, mask, _mm512_add_epi32(x, cols.bias));
       return;
     case QGEMM_OUTPUT_REQUANT_FLOAT: {
-      if (ep.bias) x = _mm512_add_epi32(x, _mm512_maskz_loadu_epi32(mask, ep.bias + col));
+      x = _mm512_add_epi32(x, cols.bias);
       __m512 f = _mm512_cvtepi32_ps(x);  // round to nearest even (default MXCSR)
-      f = _mm512_mul_ps(f, load_column_f32(ep.scale, ep.scale_stride, col, mask));
+      f = _mm512_mul_ps(f, cols.scale);
       // max(lo, f) and min(hi, f) with f second: the scalar forms' comparisons exactly
       f = _mm512_max_ps(_mm512_set1_ps(static_cast<float>(ep.out_min - ep.out_zero_point)), f);
       f = _mm512_min_ps(_mm512_set1_ps(static_cast<float>(ep.out_max - ep.out_zero_point)), f);
@@ -105,10 +156,8 @@ inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, size_t col,
       return;
     }
     case QGEMM_OUTPUT_REQUANT_FIXED: {
-      if (ep.bias) x = _mm512_add_epi32(x, _mm512_maskz_loadu_epi32(mask, ep.bias + col));
-      __m512i q = multiply_by_quantized_multiplier16(
-          x, load_column_i32(ep.multiplier, ep.multiplier_stride, col, mask),
-          load_column_i32(ep.shift, ep.multiplier_stride, col, mask));
+      x = _mm512_add_epi32(x, cols.bias);
+      __m512i q = multiply_by_quantized_multiplier16(x, cols.multiplier, cols.shift);
       // clamp(zc + q, lo, hi) without overflow: clamp q to [lo - zc, hi - zc], then add zc
       q = _mm512_max_epi32(q, _mm512_set1_epi32(ep.out_min - ep.out_zero_point));
       q = _mm512_min_epi32(q, _mm512_set1_epi32(ep.out_max - ep.out_zero_point));
@@ -117,11 +166,8 @@ inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, size_t col,
       return;
     }
     case QGEMM_OUTPUT_F32: {
-      const __m512 s = _mm512_mul_ps(_mm512_set1_ps(ep.a_scale[row * ep.a_scale_stride]),
-                                     load_column_f32(ep.b_scale, ep.b_scale_stride, col, mask));
-      const __m512 bias =
-          ep.bias_f32 ? _mm512_maskz_loadu_ps(mask, ep.bias_f32 + col) : _mm512_setzero_ps();
-      __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, bias);  // one rounding, as fmaf
+      const __m512 s = _mm512_mul_ps(_mm512_set1_ps(ep.a_scale[row * ep.a_scale_stride]), cols.b_scale);
+      __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, cols.bias_f32);  // one rounding, as fmaf
       if (ep.f32_clamp) {
         f = _mm512_max_ps(_mm512_set1_ps(ep.f32_min), f);  // NaN stays NaN, as in the scalar form
         f = _mm512_min_ps(_mm512_set1_ps(ep.f32_max), f);
@@ -134,36 +180,38 @@ inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, size_t col,
   }
 }
 
-// The rest of a tile after its K loop, for every AVX-512 microkernel: `dot` holds the R x NR
-// sums of this K block (row-major, 64-byte aligned, NR a multiple of 16). Adds the earlier K
-// blocks from t.partial and, unless this is the last K block, stores the sums back there
-// (the partial buffer is NC >= NR columns wide); on the last K block runs the epilogue on the
-// t.m = R valid rows, masked to the t.n valid columns.
+// The end of an AVX-512 tile of R rows x NR columns whose dot' sums are in `dot` (R x NR int32):
+// add the partial sums of earlier K blocks, then either keep the sums for the next block or run
+// the epilogue on the valid corner, column block by column block so that the per-column
+// parameters are loaded once for all rows.
 template <size_t R, size_t NR>
 inline void finish_tile16(int32_t* dot, const tile_args& t) {
   static_assert(NR % 16 == 0, "whole zmm of int32 columns");
-  for (size_t m = 0; m < R; ++m) {
-    int32_t* p = t.partial + m * t.ld_partial;
-    for (size_t h = 0; h < NR; h += 16) {
-      __m512i v = _mm512_load_si512(dot + m * NR + h);
-      if (!t.first_k) v = _mm512_add_epi32(v, _mm512_loadu_si512(p + h));
-      if (!t.last_k)
-        _mm512_storeu_si512(p + h, v);
-      else
-        _mm512_store_si512(dot + m * NR + h, v);
+  if (!t.first_k || !t.last_k) {
+    for (size_t m = 0; m < R; ++m) {
+      int32_t* p = t.partial + m * t.ld_partial;
+      for (size_t h = 0; h < NR; h += 16) {
+        __m512i v = _mm512_load_si512(dot + m * NR + h);
+        if (!t.first_k) v = _mm512_add_epi32(v, _mm512_loadu_si512(p + h));
+        if (!t.last_k)
+          _mm512_storeu_si512(p + h, v);  // the whole NR-wide slot of the partial buffer
+        else
+          _mm512_store_si512(dot + m * NR + h, v);
+      }
     }
+    if (!t.last_k) return;
   }
-  if (!t.last_k) return;
 
   const epilogue_plan& ep = *t.ep;
   const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
-  for (size_t m = 0; m < R; ++m) {
-    char* c = static_cast<char*>(t.c) + m * t.ldc * out_bytes;
-    for (size_t h = 0; h < NR; h += 16) {
-      const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
-      epilogue_row16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m], t.row + m, t.col + h, ep,
-                     c + h * out_bytes, mask);
-    }
+  for (size_t h = 0; h < NR; h += 16) {
+    const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
+    if (mask == 0) break;
+    const columns16 cols = load_columns16(ep, t.col + h, mask);
+    char* c = static_cast<char*>(t.c) + h * out_bytes;
+    for (size_t m = 0; m < R; ++m)
+      epilogue_row16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m], t.row + m, cols, ep,
+                     c + m * t.ldc * out_bytes);
   }
 }
 

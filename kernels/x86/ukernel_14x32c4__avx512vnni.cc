@@ -30,7 +30,6 @@ namespace {
 
 constexpr size_t kMR = 14, kNR = 32, kKR = 4;
 
-// The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 // Packing A (every call, so it must be fast). A row-major A (k contiguous) becomes, per panel of
 // 14 rows, [k / 4][14][4] bytes: a transpose of the 14 x (K / 4) matrix of 32-bit words. Take
 // 16 words (64 bytes) of each of the 14 rows, shifted to s8 and zero beyond K, transpose the
@@ -133,32 +132,7 @@ template <size_t R>
 void tile_rows(const tile_args& t) {
   alignas(64) int32_t dot[R * kNR];
   dot_rows<R>(t, dot);
-
-  // Partial sums of earlier K blocks (the partial buffer is NC >= 32 columns wide).
-  for (size_t m = 0; m < R; ++m) {
-    int32_t* p = t.partial + m * t.ld_partial;
-    for (size_t h = 0; h < kNR; h += 16) {
-      __m512i v = _mm512_load_si512(dot + m * kNR + h);
-      if (!t.first_k) v = _mm512_add_epi32(v, _mm512_loadu_si512(p + h));
-      if (!t.last_k)
-        _mm512_storeu_si512(p + h, v);
-      else
-        _mm512_store_si512(dot + m * kNR + h, v);
-    }
-  }
-  if (!t.last_k) return;
-
-  const epilogue_plan& ep = *t.ep;
-  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
-  const __mmask16 mask0 = lane_mask16(static_cast<ptrdiff_t>(t.n));
-  const __mmask16 mask1 = lane_mask16(static_cast<ptrdiff_t>(t.n) - 16);
-  for (size_t m = 0; m < R; ++m) {
-    char* c = static_cast<char*>(t.c) + m * t.ldc * out_bytes;
-    const int32_t* d = dot + m * kNR;
-    epilogue_row16(_mm512_load_si512(d), t.row_sum[m], t.row + m, t.col, ep, c, mask0);
-    epilogue_row16(_mm512_load_si512(d + 16), t.row_sum[m], t.row + m, t.col + 16, ep,
-                   c + 16 * out_bytes, mask1);
-  }
+  finish_tile16<R, kNR>(dot, t);
 }
 
 template <size_t... R>
@@ -190,12 +164,12 @@ void gemv_rows(const gemv_args& g) {
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
     __m512i acc[R][2];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
     for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) {
       const __m512i b0 = _mm512_loadu_si512(b);
       const __m512i b1 = _mm512_loadu_si512(b + 64);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r) {
         int32_t a4;
         std::memcpy(&a4, a_rows + r * g.kp + k, sizeof a4);
@@ -204,13 +178,14 @@ void gemv_rows(const gemv_args& g) {
         acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, am);
       }
     }
-    const __mmask16 mask0 = lane_mask16(static_cast<ptrdiff_t>(g.n - col));
-    const __mmask16 mask1 = lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16);
-#pragma GCC unroll 2
+    const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
+    const columns16 cols1 =
+        load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));
+#pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) {
       char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
-      epilogue_row16(acc[r][0], pa.sums[r], r, col, ep, c, mask0);
-      epilogue_row16(acc[r][1], pa.sums[r], r, col + 16, ep, c + 16 * out_bytes, mask1);
+      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, ep, c);
+      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, ep, c + 16 * out_bytes);
     }
   }
 }
