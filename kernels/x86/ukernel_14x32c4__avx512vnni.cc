@@ -71,14 +71,17 @@ void pack_a_14x32c4(const pack_args& p) {
     const size_t rn = std::min(kMR, p.rows - base);
     uint8_t* panel = dst + (base / kMR) * kp * kMR;
     const uint8_t* rows[kMR];
+    // Row sums of the packed s8 values, from the same loads: vpsadbw of (x ^ 0x80) sums each
+    // 8 bytes as unsigned x + 128; the 64 * 128 excess per chunk (zero padding included, as
+    // 0 ^ 0x80 = 128) is taken off at the end. 64-bit lanes: exact, then reduced modulo 2^32.
+    __m512i sums64[kMR];
     for (size_t r = 0; r < rn; ++r) {
       rows[r] = src + (p.r0 + base + r) * p.ld;
-      uint32_t sum = 0;  // of the packed s8 values, modulo 2^32
-      for (size_t k = 0; k < p.k; ++k)
-        sum += static_cast<uint32_t>(int32_t{static_cast<int8_t>(rows[r][k] ^ flip)});
-      p.sums[base + r] = static_cast<int32_t>(sum);
+      sums64[r] = _mm512_setzero_si512();
     }
-    for (size_t k0 = 0; k0 < kp; k0 += 64) {
+    const __m512i bias_v = _mm512_set1_epi8(static_cast<char>(0x80));
+    size_t chunks = 0;
+    for (size_t k0 = 0; k0 < kp; k0 += 64, ++chunks) {
       const size_t valid = p.k > k0 ? std::min<size_t>(64, p.k - k0) : 0;
       const __mmask64 m = valid == 64 ? ~__mmask64{0} : ((__mmask64{1} << valid) - 1);
       __m512i v[16];
@@ -86,11 +89,19 @@ void pack_a_14x32c4(const pack_args& p) {
         v[r] = r < rn ? _mm512_maskz_mov_epi8(m, _mm512_xor_si512(
                             _mm512_maskz_loadu_epi8(m, rows[r] + k0), flip_v))
                       : _mm512_setzero_si512();
+        if (r < rn)
+          sums64[r] = _mm512_add_epi64(
+              sums64[r], _mm512_sad_epu8(_mm512_xor_si512(v[r], bias_v), _mm512_setzero_si512()));
       }
       transpose16x16_epi32(v);
       const size_t groups = std::min<size_t>(16, (kp - k0) / kKR);
       for (size_t g = 0; g < groups; ++g)
         _mm512_mask_storeu_epi32(panel + (k0 + g * kKR) * kMR, 0x3FFF, v[g]);
+    }
+    for (size_t r = 0; r < rn; ++r) {
+      const uint64_t excess = uint64_t{64 * 128} * chunks;
+      p.sums[base + r] = static_cast<int32_t>(
+          static_cast<uint32_t>(static_cast<uint64_t>(_mm512_reduce_add_epi64(sums64[r])) - excess));
     }
   }
 }
