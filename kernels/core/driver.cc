@@ -184,7 +184,8 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
   const size_t kp = b.kp;
   const size_t mc_max = std::min(round_up(M, k.mr), k.mc);
   const size_t a_elem = packed_elem_bytes(k.a_elem), b_elem = packed_elem_bytes(k.b_elem);
-  const bool split_k = kp > k.kc;
+  const bool small_m = k.gemv != nullptr && M <= k.gemv_max_m;
+  const bool split_k = kp > k.kc && !small_m;  // the small-M path sums all of K at once
 
   // Reserve the workspace before anything is written, so that running out of memory leaves C
   // untouched. Sizes cannot overflow: mc_max <= MC and kp was bounded when B was packed.
@@ -196,7 +197,7 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
                 mc_max, K);
 
   const epilogue_plan ep = make_plan(a, b, k, e);
-  if (k.gemv != nullptr && M <= k.gemv_max_m) {
+  if (small_m) {
     // The workspace reserved above holds at least M rows of kp elements and M row sums.
     gemv_args g{};
     g.m = M;
