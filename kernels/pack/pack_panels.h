@@ -85,8 +85,11 @@ void pack_panels(const pack_args& p) {
       // Row by row: the sum is one vectorisable pass over the source row, and each run is a
       // short copy with the element conversion.
       for (size_t r = 0; r < R; ++r) {
-        const uint8_t* in = r < rn ? src + (p.r0 + base + r) * p.ld : nullptr;
-        if (in != nullptr) {
+        // A row past the matrix is all padding. (Not `in == nullptr`: with K = 0 a real row may
+        // have a NULL source.)
+        const bool real = r < rn;
+        const uint8_t* in = real && p.k > 0 ? src + (p.r0 + base + r) * p.ld : nullptr;
+        if (real) {
           uint32_t sum = 0;
           for (size_t k = 0; k < p.k; ++k)
             sum += static_cast<uint32_t>(static_cast<int32_t>(convert_element<E>(in[k], src_signed)));
@@ -97,7 +100,7 @@ void pack_panels(const pack_args& p) {
           // to four bytes at once. The hot case: A of the dot-product kernels, every call.
           const uint32_t flip = convert_element<E>(0, src_signed) == 0 ? 0 : 0x80808080u;
           D* out = panel + r * 4;
-          const size_t full = in != nullptr ? p.k / 4 : 0;
+          const size_t full = real ? p.k / 4 : 0;
           for (size_t g = 0; g < full; ++g, out += R * 4) {
             uint32_t word;
             std::memcpy(&word, in + 4 * g, 4);
@@ -105,7 +108,7 @@ void pack_panels(const pack_args& p) {
             std::memcpy(out, &word, 4);
           }
           for (size_t k = full * 4; k < kp; k += 4, out += R * 4) {
-            if (in == nullptr) {  // a row past the matrix: zero words
+            if (!real) {  // a row past the matrix: zero words
               std::memset(out, 0, 4);
               continue;
             }
@@ -117,7 +120,7 @@ void pack_panels(const pack_args& p) {
         for (size_t k0 = 0; k0 < kp;) {
           const panel_run run = Layout::run(k0, kp);
           D* out = panel + run.offset + r * run.row_stride;
-          const size_t valid = in != nullptr && k0 < p.k ? std::min(run.length, p.k - k0) : 0;
+          const size_t valid = real && k0 < p.k ? std::min(run.length, p.k - k0) : 0;
           for (size_t k = 0; k < valid; ++k) out[k] = convert_element<E>(in[k0 + k], src_signed);
           for (size_t k = valid; k < run.length; ++k) out[k] = 0;  // past the depth or the rows
           k0 += run.length;

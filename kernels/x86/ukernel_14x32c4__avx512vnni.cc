@@ -76,7 +76,7 @@ void pack_a_14x32c4(const pack_args& p) {
     // 0 ^ 0x80 = 128) is taken off at the end. 64-bit lanes: exact, then reduced modulo 2^32.
     __m512i sums64[kMR];
     for (size_t r = 0; r < rn; ++r) {
-      rows[r] = src + (p.r0 + base + r) * p.ld;
+      rows[r] = p.k > 0 ? src + (p.r0 + base + r) * p.ld : nullptr;  // K = 0: A may be NULL
       sums64[r] = _mm512_setzero_si512();
     }
     const __m512i bias_v = _mm512_set1_epi8(static_cast<char>(0x80));
