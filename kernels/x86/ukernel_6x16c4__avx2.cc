@@ -181,6 +181,94 @@ void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
 
 void tile_kernel(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
+// Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
+// the row, then split into |a| and sign words like the panels), and B is read panel after
+// panel: one sequential stream from its first byte to its last. Through the tiles, M = 1 read
+// the whole 6-row A panel with B (48 bytes of A per 64 of B and K-group, padding rows included)
+// and ran ~0.8x of the previous narrow-B kernel, whose A panels were half as wide; here a row
+// reads 8 bytes per K-group. The int32 sums run over all of K (vpaddd wraps modulo 2^32, as the
+// contract wants; so does adding the correction), so no K blocking is needed.
+constexpr size_t kGemvMaxM = 4;
+
+// The sum of |a| over the negative a of one contiguous split row of `groups` K-groups.
+int32_t row_negative_abs_sum(const uint8_t* row, size_t groups) {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i acc = zero;
+  size_t g = 0;
+  for (; g + 4 <= groups; g += 4) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8 * g));
+    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_and_si256(v, _mm256_srli_epi64(v, 32)),
+                                                zero));
+  }
+  alignas(32) uint64_t lane[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lane), acc);
+  uint32_t sum = static_cast<uint32_t>(lane[0] + lane[1] + lane[2] + lane[3]);
+  for (; g < groups; ++g)
+    for (size_t i = 0; i < kKR; ++i) sum += row[8 * g + i] & row[8 * g + kKR + i];
+  return static_cast<int32_t>(sum);  // modulo 2^32, as every sum here
+}
+
+template <size_t R>
+void gemv_rows(const gemv_args& g) {
+  pack_args pa = g.a;
+  pack_a_avx2<1>(pa);
+  auto* a_rows = static_cast<uint8_t*>(pa.dst);
+  const size_t groups = g.kp / kKR;
+  for (size_t i = R * groups; i > 0; --i) split_abs_sign_word(a_rows, i - 1);  // R * kp bytes
+  int32_t neg_abs[R];
+  for (size_t r = 0; r < R; ++r) neg_abs[r] = row_negative_abs_sum(a_rows + r * 2 * g.kp, groups);
+
+  const auto* panels = static_cast<const uint8_t*>(g.b_panels);
+  const epilogue_plan& ep = *g.ep;
+  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (size_t col = 0; col < g.n; col += kNR) {
+    const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
+    __m256i acc[R][kNV];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v) acc[r][v] = _mm256_set1_epi32(neg_abs[r]);
+    for (size_t k = 0; k < groups; ++k, b += kNR * kKR) {
+      __m256i bv[kNV];
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v)
+        bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 32));
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        int32_t abs4, sign4;
+        std::memcpy(&abs4, a_rows + r * 2 * g.kp + 8 * k, sizeof abs4);
+        std::memcpy(&sign4, a_rows + r * 2 * g.kp + 8 * k + kKR, sizeof sign4);
+        const __m256i abs = _mm256_set1_epi32(abs4);
+        const __m256i sign = _mm256_set1_epi32(sign4);
+#pragma GCC unroll 2
+        for (size_t v = 0; v < kNV; ++v) {
+          const __m256i p = _mm256_maddubs_epi16(abs, _mm256_xor_si256(bv[v], sign));
+          acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(p, ones));
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v) {
+        const size_t c0 = col + 8 * v;
+        if (c0 < g.n)
+          epilogue_row8(acc[r][v], pa.sums[r], r, c0, std::min<size_t>(8, g.n - c0), ep,
+                        static_cast<char*>(g.c) + (r * g.ldc + c0) * out_bytes);
+      }
+  }
+}
+
+void gemv_kernel(const gemv_args& g) {
+  switch (g.m) {
+    case 1: return gemv_rows<1>(g);
+    case 2: return gemv_rows<2>(g);
+    case 3: return gemv_rows<3>(g);
+    default: return gemv_rows<4>(g);
+  }
+}
+
 }  // namespace
 
 extern const gemm_kernel ukernel_6x16c4__avx2 = {
@@ -191,6 +279,9 @@ extern const gemm_kernel ukernel_6x16c4__avx2 = {
     &pack_a_abs_sign,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
+    /*narrow_b_variant=*/nullptr,
+    &gemv_kernel,
+    kGemvMaxM,
 };
 
 }  // namespace qgemm::detail
