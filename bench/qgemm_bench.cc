@@ -139,16 +139,16 @@ void bench_peak(benchmark::State& state, const peak_loop* loop) {
   if (seconds > 0) best = std::max(best, gops / seconds);
 }
 
-// The instruction mix of each level's kernel: what its GOPS is a fraction of. The avx512bw
-// kernel runs vpxord + vpmaddubsw + vpmaddwd + vpaddd; its nearest measured mix, maddubs_zmm,
-// lacks the vpxord, so the percentage is a slight understatement of how close it is. The avx2
-// level's kernel is the vpmaddwd one (a random B holds -128, so no narrow-B variant runs).
+// The instruction mix of each level's kernel: what its GOPS is a fraction of. The avx512bw and
+// avx2 kernels run vpxor + vpmaddubsw + vpmaddwd + vpaddd; the nearest loops measured here,
+// maddubs_zmm and maddubs_ymm, lack the vpxor and bound them from above (on Zen 4 the avx2 mix
+// peaks near 195 GOPS against maddubs_ymm's 230), so their percentages understate.
 const char* peak_mix(qgemm_isa isa) {
   switch (isa) {
     case QGEMM_ISA_AVX512VNNI: return "vpdpbusd_zmm";
     case QGEMM_ISA_AVXVNNI: return "vpdpbusd_ymm_vex";
     case QGEMM_ISA_AVX512BW: return "maddubs_zmm";
-    case QGEMM_ISA_AVX2: return "madd_ymm";
+    case QGEMM_ISA_AVX2: return "maddubs_ymm";
     default: return nullptr;
   }
 }

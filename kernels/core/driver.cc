@@ -17,7 +17,8 @@
 // in a per-thread buffer; int32 addition is exact modulo 2^32, so splitting changes no bit.
 //
 // Workspace: per thread (thread_local), grown on demand and never shrunk, so steady-state calls
-// do not allocate. It holds the packed A block, its row sums, the partial sums and, for
+// do not allocate. It holds the packed A block, its row sums, the partial sums, for kernels
+// whose A is s8_abs_sign the per-row, per-K-block sums of their packer (pack_args), and, for
 // one-shot calls, the packed B.
 #include "core/driver.h"
 
@@ -31,7 +32,7 @@ namespace qgemm::detail {
 namespace {
 
 struct workspace {
-  aligned_buffer a_pack, row_sum, partial;
+  aligned_buffer a_pack, row_sum, partial, neg_abs_sums;
   qgemm_packed_b oneshot_b;
 };
 
@@ -137,6 +138,7 @@ void release_thread_workspace() {
   workspace& w = thread_workspace();
   w.a_pack.release();
   w.row_sum.release();
+  w.neg_abs_sums.release();
   w.partial.release();
   w.oneshot_b.storage.release();
 }
@@ -186,12 +188,15 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
   const size_t a_elem = packed_elem_bytes(k.a_elem), b_elem = packed_elem_bytes(k.b_elem);
   const bool small_m = k.gemv != nullptr && M <= k.gemv_max_m;
   const bool split_k = kp > k.kc && !small_m;  // the small-M path sums all of K at once
+  const size_t k_blocks = std::max<size_t>((kp + k.kc - 1) / k.kc, 1);
+  const bool abs_sign = k.a_elem == packed_elem::s8_abs_sign;
 
   // Reserve the workspace before anything is written, so that running out of memory leaves C
   // untouched. Sizes cannot overflow: mc_max <= MC and kp was bounded when B was packed.
   workspace& w = thread_workspace();
   if (!w.a_pack.reserve(mc_max * std::max<size_t>(kp, 1) * a_elem) ||
       !w.row_sum.reserve(mc_max * sizeof(int32_t)) ||
+      (abs_sign && !w.neg_abs_sums.reserve(mc_max * k_blocks * sizeof(int32_t))) ||
       (split_k && !w.partial.reserve(mc_max * k.nc * sizeof(int32_t))))
     return fail(QGEMM_ERROR_OUT_OF_MEMORY, "cannot allocate the GEMM workspace (MC = %zu, K = %zu)",
                 mc_max, K);
@@ -212,6 +217,7 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
     g.a.k = K;
     g.a.dst = w.a_pack.data();
     g.a.sums = static_cast<int32_t*>(w.row_sum.data());
+    g.a.neg_abs_sums = abs_sign ? static_cast<int32_t*>(w.neg_abs_sums.data()) : nullptr;
     g.b_panels = b.panels;
     g.ep = &ep;
     g.c = C;
@@ -224,6 +230,7 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
   auto* row_sum = static_cast<int32_t*>(w.row_sum.data());
   auto* partial = static_cast<int32_t*>(w.partial.data());
   const auto* b_panels = static_cast<const char*>(b.panels);
+  auto* neg_abs_sums = abs_sign ? static_cast<int32_t*>(w.neg_abs_sums.data()) : nullptr;
 
   pack_args pa{};
   pa.src = a.data;
@@ -233,6 +240,7 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
   pa.k = K;
   pa.dst = a_pack;
   pa.sums = row_sum;
+  pa.neg_abs_sums = neg_abs_sums;
 
   tile_args t{};
   t.ep = &ep;
@@ -259,6 +267,8 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
       t.row = ic + ir;
       t.partial = partial + ir * k.nc + jr;
       t.row_sum = row_sum + ir;
+      t.neg_abs_sums =
+          abs_sign ? neg_abs_sums + ((ir / k.mr) * k_blocks + pc / k.kc) * k.mr : nullptr;
       t.c = static_cast<char*>(C) + (t.row * ldc + t.col) * out_bytes;
       k.tile(t);
     };

@@ -91,6 +91,13 @@ struct pack_args {
   size_t k;            // full depth
   void* dst;           // ceil(rows / R) panels of kp * R elements
   int32_t* sums;       // rows values: sum over k of the packed element, mod 2^32
+  // A of a kernel whose a_elem is s8_abs_sign only (else null): room for ceil(rows / R) x
+  // ceil(kp / KC) x R int32, per panel, K block and row in that order (at least one K block).
+  // A vpmaddubsw kernel that folds A's sign into B misses, per row and K block, the sum of |x|
+  // over the negative x; its packer may store that here once per call, and its tiles read it
+  // through tile_args::neg_abs_sums instead of recomputing it for every column tile
+  // (x86/ukernel_6x16c4__avx2.cc does; ukernel_12x32c4__avx512bw still computes it per tile).
+  int32_t* neg_abs_sums;
 };
 
 // One MR x NR tile over one block of K.
@@ -105,6 +112,8 @@ struct tile_args {
   // used when last_k:
   size_t row, col;          // tile origin in C (indexes the plan's arrays)
   const int32_t* row_sum;   // row_sum' of the tile's rows (m values)
+  const int32_t* neg_abs_sums;  // s8_abs_sign A: pack_args::neg_abs_sums at this panel and
+                                // K block (MR values), else null
   const epilogue_plan* ep;
   void* c;                  // C at the tile origin
   size_t ldc;               // in elements of the output type

@@ -48,6 +48,7 @@
 
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
+#include "pack/split_abs_sign.h"
 #include "x86/epilogue_avx512.h"
 
 namespace qgemm::detail {
@@ -56,35 +57,23 @@ namespace {
 constexpr size_t kMR = 12, kNR = 32, kKR = 4;
 
 // Packs A as s8 in K-groups of 4 with the generic packer (which converts, pads and sums), then
-// splits each row's 4 bytes x of a K-group into |x| and sign bytes in place. The split doubles
-// every 4-byte word i to bytes [8i, 8i + 8); walking the words downwards, 16 at a time, never
-// overwrites a word not yet read, since 8i >= 4i + 64 for i >= 16 (and the block at i = 0 is
-// read before it is written).
+// splits each row's 4 bytes x of a K-group into |x| and sign bytes in place
+// (pack/split_abs_sign.h), 16 words per zmm.
 void pack_a_abs_sign(const pack_args& p) {
   pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>(p);
-  auto* d = static_cast<uint8_t*>(p.dst);
-  size_t i = round_up(p.rows, kMR) * round_up(p.k, kKR) / kKR;  // words
-  for (; i % 16 != 0; --i) {  // the last words, one by one
-    uint32_t x;
-    std::memcpy(&x, d + 4 * (i - 1), 4);
-    const uint32_t neg = (x >> 7) & 0x01010101u;  // 1 in each negative byte
-    const uint32_t sign = neg * 0xFFu;             // 0xFF in each negative byte
-    const uint32_t abs = (x ^ sign) + neg;         // per byte; no carry (a byte is <= 0x80)
-    std::memcpy(d + 8 * (i - 1), &abs, 4);
-    std::memcpy(d + 8 * (i - 1) + 4, &sign, 4);
-  }
   const __m512i first = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);  // words 0-7 of (lo, hi)
   const __m512i second = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-  while (i > 0) {
-    i -= 16;
-    const __m512i x = _mm512_loadu_si512(d + 4 * i);
-    const __m512i abs = _mm512_abs_epi8(x);  // -128 becomes 0x80 = 128 unsigned
-    const __m512i sign = _mm512_movm_epi8(_mm512_movepi8_mask(x));
-    const __m512i lo = _mm512_unpacklo_epi32(abs, sign);  // per 128-bit lane: words 0, 1
-    const __m512i hi = _mm512_unpackhi_epi32(abs, sign);  // words 2, 3
-    _mm512_storeu_si512(d + 8 * i, _mm512_permutex2var_epi64(lo, first, hi));
-    _mm512_storeu_si512(d + 8 * i + 64, _mm512_permutex2var_epi64(lo, second, hi));
-  }
+  split_abs_sign_in_place<16>(
+      static_cast<uint8_t*>(p.dst), round_up(p.rows, kMR) * round_up(p.k, kKR) / kKR,
+      [&](uint8_t* d, size_t i) {
+        const __m512i x = _mm512_loadu_si512(d + 4 * i);
+        const __m512i abs = _mm512_abs_epi8(x);  // -128 becomes 0x80 = 128 unsigned
+        const __m512i sign = _mm512_movm_epi8(_mm512_movepi8_mask(x));
+        const __m512i lo = _mm512_unpacklo_epi32(abs, sign);  // per 128-bit lane: words 0, 1
+        const __m512i hi = _mm512_unpackhi_epi32(abs, sign);  // words 2, 3
+        _mm512_storeu_si512(d + 8 * i, _mm512_permutex2var_epi64(lo, first, hi));
+        _mm512_storeu_si512(d + 8 * i + 64, _mm512_permutex2var_epi64(lo, second, hi));
+      });
 }
 
 // The K loop over the first R rows: 2 x R accumulators that live in registers for the whole loop

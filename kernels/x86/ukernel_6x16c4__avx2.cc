@@ -1,55 +1,51 @@
-// ukernel_6x16c4__avx2: the narrow-B variant of the AVX2 level, `vpmaddubsw ymm` on byte
-// operands. Used only for a B that, read as int8, never holds -128 (symmetric weights in
-// [-127, 127]); core/driver.cc checks B when packing it and picks this kernel through
-// ukernel_6x16c2__avx2's narrow_b_variant. It is not a registry line.
+// ukernel_6x16c4__avx2: the byte path of the AVX2 level, `vpmaddubsw ymm` on int8 B panels, in
+// the formulation of ukernel_12x32c4__avx512bw: exact for every A and B, -128 included.
 //
-// Why it is exact. vpmaddubsw multiplies unsigned bytes by signed bytes and adds each adjacent
-// pair of products into an int16 that SATURATES. With A' = a as int8 (u8 data shifted by
-// x ^ 0x80) in [-128, 127] and B' = b as int8 in [-127, 127] (the narrow condition), the kernel
-// feeds it u = |a| (vpabsb: at most 128, fits the unsigned operand) and s = sign(a) * b
-// (|s| <= 127: negating b never meets the unrepresentable -(-128), which is why B must not hold
-// -128). Each product u * s = a * b is at most 128 * 127 = 16256 in magnitude, so a pair sum is
-// at most 32512 < 32767: it never saturates. vpmaddwd with int16 ones then adds adjacent pairs
-// into an int32 (4 products, exact), and vpaddd accumulates modulo 2^32 as the contract wants.
-// Zero points: both panels are s8, so the driver's zero-point shifts (-128 for u8 data) absorb
-// the x ^ 0x80, as for every kernel (core/kernel.h).
+// The inner loop, per row m and B vector j (32 MACs):
+//     u = b_j ^ sign_m                 vpxor            b, or ~b = -b - 1 where a < 0
+//     p = vpmaddubsw(|a_m|, u)         u8 x s8, adjacent pairs summed to int16
+//     acc[m][j] += vpmaddwd(p, ones)   vpmaddwd, vpaddd pairs of int16 summed to int32
+// 4 vector instructions (2 multiplies) per 32 MACs, where the vpmaddwd kernel needs 4 per 16
+// MACs (vpmaddwd + vpaddd on int16, twice). Measured on Zen 4 (one core, CPU time, 12
+// independent chains, bench/peak_avx2.cc's method): this mix peaks at ~195 GOPS, vpmaddwd +
+// vpaddd at ~165, vpmaddubsw + vpmaddwd + vpaddd (not exact) at ~230.
 //
-// What it costs. Per row and K-group: vpbroadcastd (a load), vpabsb and vpcmpgtb (the lanes
-// where a < 0). Per 8 columns x 4 k of that row (32 MACs): s = (b ^ neg) - neg (vpxor + vpsubb),
-// vpmaddubsw, vpmaddwd, vpaddd: 5 ops, 5.75 with the row's share, against 4 for the vpmaddwd
-// path (vpmaddwd + vpaddd per 16 MACs). vpsignb would do the sign in one op, but on Zen 4 it
-// competes with the multiplies for their pipes; vpxor/vpsubb run on any vector pipe and measured
-// faster. Throwaway microbenchmarks (one core, CPU time, 12 independent accumulators, ymm):
-//     vpmaddwd + vpaddd                                   189 GOPS
-//     vpmaddubsw + vpmaddwd + vpaddd (not exact here)     235 GOPS
-//     the same + vpsignb (+ vpabsb per 2)                 131 GOPS
-//     the same + vpxor/vpsubb (+ vpabsb, vpcmpgtb per 2)  153 GOPS  <- this kernel's mix
-// So where the vector ALUs are the limit (square GEMMs) this path is ~0.75x of the vpmaddwd
-// kernel (sq1024: 124 vs 160 GOPS), and 1.2x is out of reach for any exact form: the unsigned
-// operand of vpmaddubsw must be |a| (u8 A reaches 255, and 255 * 127 * 2 saturates), so the sign
-// fix depends on the row and the column vector and costs at least one op per vpmaddubsw; no
-// packing of A or B moves it out of the loop. What this kernel does buy is bytes: B is packed
-// as int8, half of the vpmaddwd path's int16 panels, and that is what decode-sized GEMMs are
-// limited by (llama7b_qkv_m1: 2.5-3.3x the vpmaddwd kernel).
+// Why it is exact. A is packed as s8 (a u8 A shifted by x ^ 0x80), so a is in [-128, 127] and
+// |a| <= 128 fits the unsigned operand; u = b or ~b is in [-128, 127] for every b. Each product
+// lies in [128 * -128, 128 * 127], so each int16 pair sum lies in [-32768, 32512]: vpmaddubsw
+// never saturates. vpmaddwd by ones adds two int16 exactly and vpaddd wraps modulo 2^32 as the
+// contract does. For a >= 0, |a| u = a b; for a < 0, |a| ~b = |a| (-b - 1) = a b - |a|. So the
+// loop's sums miss, per row, the sum of |a| over its negative a in the K block: it depends on A
+// alone, so the A packer computes it once per panel and K block (pack_args::neg_abs_sums, one
+// vpand + vpsadbw pass over the packed panel), and the tile starts its accumulators from it.
+// Computing it in every tile instead, as ukernel_12x32c4__avx512bw does, cost ~15% here (the
+// pass is 1.5 ymm per K-group of 6 rows against the loop's 48 ops, redone for every column
+// tile); in the loop itself (vpand + vpsadbw + vpaddq per row and K-group) it costs more.
 //
 // Register map (16 ymm): ymm0-11 hold the 6 x 16 int32 tile (row m: two accumulators, columns
-// 0-7 and 8-15). The rest is one K-group of B (16 columns x 4 k, 2 ymm), A's 4 bytes broadcast,
-// |a|, the a < 0 mask, the int16 ones, and one temporary (s, then the int16 pair sums, then the
-// int32 sums): 19 live values, so GCC keeps two accumulators of the last row in memory
-// (read-modify-write of an L1 line per K-group). 5 and 4 rows, which fit, measured the same
-// (123-125 GOPS on sq1024): the loop is bound by vector ops, not by those accesses, and 6 rows
-// keep the level kernel's MR.
+// 0-7 and 8-15); one holds the int16 ones; per row, one holds |a| (its 4 bytes broadcast to
+// every dword) and one its sign bytes (0x00 / 0xFF, broadcast likewise); one takes u, p and the
+// int32 sums. That is all 16, so B is not kept in registers: vpxor reads each B vector from
+// memory (L1), once per row. GCC, given the intrinsics, holds B in two registers and spills two
+// accumulators instead (a load and a store per K-group), so the 4 instructions are one asm
+// statement with B as a memory operand. 4 x 16 (B in registers, no asm) fits too but measured
+// ~8% slower: 2 B loads and 8 broadcasts per 32 ops instead of 12 + 12 per 48.
 //
-// Packing: both operands s8 in K-groups of 4 (layout_k_groups): A panel [k/4][6][4], B panel
-// [k/4][16][4], so one K-group of B is two ymm loads. A is packed by x86/pack_avx2.h
-// (vectorised when A is k-contiguous).
+// Packing. A panel: K-groups of 4 of s8_abs_sign elements: per K-group, row r's 8 bytes are |a|
+// of its 4 k, then their 4 sign bytes ([k/4][6][2][4]); packed as s8 by x86/pack_avx2.h, then
+// split in place (pack/split_abs_sign.h). B panel: K-groups of 4, s8 ([k/4][16][4]): one
+// K-group is two ymm, and B takes half the bytes of the vpmaddwd kernel's int16 panels, which
+// is what M = 1 decode, bound by streaming B, gains most from.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <utility>
 
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
+#include "pack/split_abs_sign.h"
 #include "x86/epilogue_avx2.h"
 #include "x86/pack_avx2.h"
 
@@ -57,43 +53,108 @@ namespace qgemm::detail {
 namespace {
 
 constexpr size_t kMR = 6, kNR = 16, kKR = 4;
+constexpr size_t kMC = 96, kNC = 512, kKC = 1024;
+constexpr size_t kNV = kNR / 8;  // ymm vectors per row
 
-// The K loop for the first R rows of the tile: accumulators live in registers for the whole
-// loop (every index into `acc` is a constant after unrolling), stored once into `out`.
+// For one panel and K block of `k_groups` K-groups at `a`: per row, the sum of |a| over its
+// negative a. Each row's K-group is one qword, |a| in its low dword and the sign bytes in its
+// high one, so (q & q >> 32) keeps |a| of the negative bytes and vpsadbw sums them. The qwords
+// run through the rows with period kMR, so a ymm of 4 qwords at chunk c holds rows
+// (4c + lane) mod kMR: kChunks accumulators, one per chunk c mod kChunks, give each lane a fixed
+// row.
+constexpr size_t kChunks = kMR / std::gcd(kMR, size_t{4});  // lcm(kMR, 4) / 4
+
+void negative_abs_sums(const uint8_t* a, size_t k_groups, int32_t* out) {
+  const __m256i zero = _mm256_setzero_si256();
+  const size_t qwords = k_groups * kMR;
+  __m256i acc[kChunks];
+  for (size_t c = 0; c < kChunks; ++c) acc[c] = zero;
+  size_t q = 0;
+  for (; q + 4 * kChunks <= qwords; q += 4 * kChunks) {
+#pragma GCC unroll 8
+    for (size_t c = 0; c < kChunks; ++c) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8 * (q + 4 * c)));
+      acc[c] = _mm256_add_epi64(
+          acc[c], _mm256_sad_epu8(_mm256_and_si256(v, _mm256_srli_epi64(v, 32)), zero));
+    }
+  }
+  for (size_t c = 0; q < qwords; q += 4, ++c) {  // the last 1 .. 4 * kChunks - 1 qwords
+    const auto left = static_cast<long long>(qwords - q);
+    const __m256i mask =
+        _mm256_cmpgt_epi64(_mm256_set1_epi64x(left), _mm256_setr_epi64x(0, 1, 2, 3));
+    const __m256i v = _mm256_maskload_epi64(reinterpret_cast<const long long*>(a + 8 * q), mask);
+    acc[c] = _mm256_add_epi64(
+        acc[c], _mm256_sad_epu8(_mm256_and_si256(v, _mm256_srli_epi64(v, 32)), zero));
+  }
+  alignas(32) int64_t lane[4 * kChunks];
+  for (size_t c = 0; c < kChunks; ++c)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lane + 4 * c), acc[c]);
+  for (size_t m = 0; m < kMR; ++m) out[m] = 0;
+  for (size_t j = 0; j < 4 * kChunks; ++j)  // each sum < 128 * KC: int32 holds it
+    out[j % kMR] += static_cast<int32_t>(lane[j]);
+}
+
+// Packs A as s8 in K-groups of 4 (x86/pack_avx2.h: converts, pads and sums), splits each row's
+// 4 bytes x of a K-group into |x| and sign bytes in place, 8 words per ymm, then computes the
+// correction of every panel and K block.
+void pack_a_abs_sign(const pack_args& p) {
+  pack_a_avx2<kMR>(p);
+  auto* d = static_cast<uint8_t*>(p.dst);
+  const size_t panels = (p.rows + kMR - 1) / kMR, groups = round_up(p.k, kKR) / kKR;
+  split_abs_sign_in_place<8>(d, panels * kMR * groups, [](uint8_t* w, size_t i) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 4 * i));
+    const __m256i abs = _mm256_abs_epi8(x);  // -128 becomes 0x80 = 128 unsigned
+    const __m256i sign = _mm256_cmpgt_epi8(_mm256_setzero_si256(), x);
+    const __m256i lo = _mm256_unpacklo_epi32(abs, sign);  // words 0, 1 | 4, 5
+    const __m256i hi = _mm256_unpackhi_epi32(abs, sign);  // words 2, 3 | 6, 7
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w + 8 * i),
+                        _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w + 8 * i + 32),
+                        _mm256_permute2x128_si256(lo, hi, 0x31));
+  });
+  // the driver's order: panel, then K block (at least one, K = 0 included), then row
+  int32_t* out = p.neg_abs_sums;
+  for (size_t panel = 0; panel < panels; ++panel)
+    for (size_t g0 = 0; g0 == 0 || g0 < groups; g0 += kKC / kKR, out += kMR)
+      negative_abs_sums(d + (panel * groups + g0) * kMR * 2 * kKR,
+                        std::min(kKC / kKR, groups - g0), out);
+}
+
+// The K loop for the first R rows of the tile: 2 x R accumulators that live in registers for
+// the whole loop (every index into `acc` is a constant after unrolling), stored once at the end
+// into `out` (R x 16 int32).
 template <size_t R>
 inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
-  constexpr size_t kNV = kNR / 8;
   __m256i acc[R][kNV];
 #pragma GCC unroll 8
   for (size_t m = 0; m < R; ++m)
 #pragma GCC unroll 4
-    for (size_t v = 0; v < kNV; ++v) acc[m][v] = _mm256_setzero_si256();
+    for (size_t v = 0; v < kNV; ++v) acc[m][v] = _mm256_set1_epi32(t.neg_abs_sums[m]);
 
   const __m256i ones = _mm256_set1_epi16(1);
-  const auto* a = static_cast<const int8_t*>(t.a);
-  const auto* b = static_cast<const int8_t*>(t.b);
+  const auto* a = static_cast<const uint8_t*>(t.a);
+  const auto* b = static_cast<const uint8_t*>(t.b);
   for (size_t g = 0; g < t.k_groups; ++g) {
-    __m256i bv[kNV];
-#pragma GCC unroll 4
-    for (size_t v = 0; v < kNV; ++v)
-      bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 32));
 #pragma GCC unroll 8
     for (size_t m = 0; m < R; ++m) {
-      int32_t a4;
-      std::memcpy(&a4, a + m * kKR, sizeof a4);
-      const __m256i am = _mm256_set1_epi32(a4);
-      const __m256i abs_a = _mm256_abs_epi8(am);  // u: |a| <= 128
-      const __m256i negative = _mm256_cmpgt_epi8(_mm256_setzero_si256(), am);  // -1 where a < 0
+      int32_t abs4, sign4;
+      std::memcpy(&abs4, a + m * 2 * kKR, sizeof abs4);
+      std::memcpy(&sign4, a + m * 2 * kKR + kKR, sizeof sign4);
+      const __m256i abs = _mm256_set1_epi32(abs4);    // vpbroadcastd from memory
+      const __m256i sign = _mm256_set1_epi32(sign4);
 #pragma GCC unroll 4
       for (size_t v = 0; v < kNV; ++v) {
-        // s = sign(a) b, |s| <= 127: (b ^ neg) - neg negates b where a < 0 (and where a == 0
-        // the product is 0 whatever s is). Two ops on any vector pipe; see the header.
-        const __m256i signed_b = _mm256_sub_epi8(_mm256_xor_si256(bv[v], negative), negative);
-        const __m256i pairs = _mm256_maddubs_epi16(abs_a, signed_b);  // |pair| <= 32512
-        acc[m][v] = _mm256_add_epi32(acc[m][v], _mm256_madd_epi16(pairs, ones));
+        __m256i tmp;  // u, then p, then the int32 pair sums; B read from memory (see above)
+        asm("vpxor %[b], %[sign], %[t]\n\t"
+            "vpmaddubsw %[t], %[abs], %[t]\n\t"
+            "vpmaddwd %[ones], %[t], %[t]\n\t"
+            "vpaddd %[t], %[acc], %[acc]"
+            : [acc] "+x"(acc[m][v]), [t] "=&x"(tmp)
+            : [b] "m"(*reinterpret_cast<const __m256i*>(b + v * 32)), [sign] "x"(sign),
+              [abs] "x"(abs), [ones] "x"(ones));
       }
     }
-    a += kMR * kKR;
+    a += kMR * 2 * kKR;
     b += kNR * kKR;
   }
 #pragma GCC unroll 8
@@ -103,6 +164,7 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + m * kNR + v * 8), acc[m][v]);
 }
 
+// The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 template <size_t R>
 void tile_rows(const tile_args& t) {
   alignas(32) int32_t dot[R * kNR];
@@ -119,17 +181,107 @@ void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
 
 void tile_kernel(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
+// Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
+// the row, then split into |a| and sign words like the panels), and B is read panel after
+// panel: one sequential stream from its first byte to its last. Through the tiles, M = 1 read
+// the whole 6-row A panel with B (48 bytes of A per 64 of B and K-group, padding rows included)
+// and ran ~0.8x of the previous narrow-B kernel, whose A panels were half as wide; here a row
+// reads 8 bytes per K-group. The int32 sums run over all of K (vpaddd wraps modulo 2^32, as the
+// contract wants; so does adding the correction), so no K blocking is needed.
+constexpr size_t kGemvMaxM = 4;
+
+// The sum of |a| over the negative a of one contiguous split row of `groups` K-groups.
+int32_t row_negative_abs_sum(const uint8_t* row, size_t groups) {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i acc = zero;
+  size_t g = 0;
+  for (; g + 4 <= groups; g += 4) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8 * g));
+    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_and_si256(v, _mm256_srli_epi64(v, 32)),
+                                                zero));
+  }
+  alignas(32) uint64_t lane[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lane), acc);
+  uint32_t sum = static_cast<uint32_t>(lane[0] + lane[1] + lane[2] + lane[3]);
+  for (; g < groups; ++g)
+    for (size_t i = 0; i < kKR; ++i) sum += row[8 * g + i] & row[8 * g + kKR + i];
+  return static_cast<int32_t>(sum);  // modulo 2^32, as every sum here
+}
+
+template <size_t R>
+void gemv_rows(const gemv_args& g) {
+  pack_args pa = g.a;
+  pack_a_avx2<1>(pa);
+  auto* a_rows = static_cast<uint8_t*>(pa.dst);
+  const size_t groups = g.kp / kKR;
+  for (size_t i = R * groups; i > 0; --i) split_abs_sign_word(a_rows, i - 1);  // R * kp bytes
+  int32_t neg_abs[R];
+  for (size_t r = 0; r < R; ++r) neg_abs[r] = row_negative_abs_sum(a_rows + r * 2 * g.kp, groups);
+
+  const auto* panels = static_cast<const uint8_t*>(g.b_panels);
+  const epilogue_plan& ep = *g.ep;
+  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (size_t col = 0; col < g.n; col += kNR) {
+    const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
+    __m256i acc[R][kNV];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v) acc[r][v] = _mm256_set1_epi32(neg_abs[r]);
+    for (size_t k = 0; k < groups; ++k, b += kNR * kKR) {
+      __m256i bv[kNV];
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v)
+        bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 32));
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        int32_t abs4, sign4;
+        std::memcpy(&abs4, a_rows + r * 2 * g.kp + 8 * k, sizeof abs4);
+        std::memcpy(&sign4, a_rows + r * 2 * g.kp + 8 * k + kKR, sizeof sign4);
+        const __m256i abs = _mm256_set1_epi32(abs4);
+        const __m256i sign = _mm256_set1_epi32(sign4);
+#pragma GCC unroll 2
+        for (size_t v = 0; v < kNV; ++v) {
+          const __m256i p = _mm256_maddubs_epi16(abs, _mm256_xor_si256(bv[v], sign));
+          acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(p, ones));
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (size_t v = 0; v < kNV; ++v) {
+        const size_t c0 = col + 8 * v;
+        if (c0 < g.n)
+          epilogue_row8(acc[r][v], pa.sums[r], r, c0, std::min<size_t>(8, g.n - c0), ep,
+                        static_cast<char*>(g.c) + (r * g.ldc + c0) * out_bytes);
+      }
+  }
+}
+
+void gemv_kernel(const gemv_args& g) {
+  switch (g.m) {
+    case 1: return gemv_rows<1>(g);
+    case 2: return gemv_rows<2>(g);
+    case 3: return gemv_rows<3>(g);
+    default: return gemv_rows<4>(g);
+  }
+}
+
 }  // namespace
 
-// `extern`: ukernel_6x16c2__avx2.cc refers to it as its narrow_b_variant.
 extern const gemm_kernel ukernel_6x16c4__avx2 = {
     "ukernel_6x16c4__avx2", QGEMM_ISA_AVX2,
     kMR, kNR, kKR,
-    /*mc=*/96, /*nc=*/512, /*kc=*/1024,
-    packed_elem::s8, packed_elem::s8,
-    &pack_a_avx2<kMR, packed_elem::s8>,
+    kMC, kNC, kKC,
+    packed_elem::s8_abs_sign, packed_elem::s8,
+    &pack_a_abs_sign,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
+    /*narrow_b_variant=*/nullptr,
+    &gemv_kernel,
+    kGemvMaxM,
 };
 
 }  // namespace qgemm::detail
