@@ -83,11 +83,6 @@ gemm_problem::gemm_problem(const gemm_case& c) : c_(c) {
   b_data_.resize(c.misalign + static_cast<size_t>(b_rows * ldb));
   for (auto& v : a_data_) v = fill_byte(c.data, c.a_type, rng);
   for (auto& v : b_data_) v = fill_byte(c.data, c.b_type, rng);
-  if (c.b_narrow) {
-    // -128 as int8 is the byte 0x80 of s8 data, or 0x00 of u8 data (shifted by x ^ 0x80)
-    const uint8_t wide = c.b_type == QGEMM_S8 ? 0x80 : 0x00;
-    for (auto& v : b_data_) v = v == wide ? static_cast<uint8_t>(wide + 1) : v;
-  }
 
   a_ = qgemm_operand{c.a_type, c.a_trans, a_data_.data() + c.misalign, lda,
                      zero_point(rng, c.a_type, c.extreme_params), nullptr};

@@ -35,7 +35,6 @@ struct gemm_case {
   bool clamp = false;     // narrow the output clamp (fused ReLU-like bounds)
   bool extreme_params = false;  // zero points and bias at the ends of their ranges
   bool zero_points_zero = false;  // zA = zB = 0 (per tensor)
-  bool b_narrow = false;  // random B never holds -128 as int8 (symmetric weights)
   uint32_t seed = 1;
   std::string describe() const;
 };

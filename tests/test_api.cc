@@ -298,35 +298,3 @@ TEST(Epilogue, InitialisersSetFullRangeClamps) {
 
 }  // namespace
 
-namespace {
-
-// A level with a narrow-B variant packs symmetric weights for it and anything else for its
-// main kernel; both give the reference's result (the edge sweep checks every combination).
-TEST(PackedB, NarrowWeightsSelectTheLevelsNarrowVariant) {
-  for (qgemm_isa isa : runnable_isas()) {
-    qgemm_kernel_info k{};
-    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
-    for (bool narrow : {false, true}) {
-      gemm_case g = small_case();
-      g.b_type = QGEMM_S8;
-      g.b_narrow = narrow;
-      gemm_problem p(g);
-      // Make sure the wide case really holds a -128.
-      if (!narrow) const_cast<int8_t*>(static_cast<const int8_t*>(p.b().data))[0] = -128;
-      qgemm_packed_b* packed = nullptr;
-      ASSERT_EQ(qgemm_pack_b_for_isa(isa, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-      qgemm_packed_b_info info{};
-      ASSERT_EQ(qgemm_packed_b_get_info(packed, &info), QGEMM_OK);
-      const char* expected = (narrow && k.narrow_b_variant) ? k.narrow_b_variant : k.name;
-      EXPECT_STREQ(info.kernel, expected) << "narrow=" << narrow;
-      std::vector<uint8_t> out = p.fresh_output();
-      ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, packed, &p.epilogue(),
-                                  p.out(out), p.ldc()),
-                QGEMM_OK);
-      qgemm_packed_b_destroy(packed);
-      EXPECT_EQ(out, p.reference());
-    }
-  }
-}
-
-}  // namespace

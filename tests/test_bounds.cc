@@ -347,7 +347,6 @@ TEST_P(GuardPages, EdgeShapesOnEveryKernel) {
             g.seed = n_case * 2654435761u + static_cast<uint32_t>(run * 97 + isa);
             g.bias = true;
             g.clamp = (n_case + static_cast<uint32_t>(run)) % 4 == 1;
-            g.b_narrow = run % 2 == 1;  // a level's narrow-B variant, where it has one
             bool per_channel = false;
             place where = place::end;
             if (run < 4) {

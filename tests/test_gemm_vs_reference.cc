@@ -110,7 +110,6 @@ TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
       g.misalign = n_case % 4;
       g.bias = n_case % 2 == 0;
       g.clamp = n_case % 5 == 1;
-      g.b_narrow = n_case % 7 < 3;  // a level's narrow-B variant, where it has one
       const gemm_problem p(g);
       const std::vector<uint8_t> ref = p.reference();
       const std::string diff = check_on_isa(p, isa, ref);
@@ -155,7 +154,6 @@ TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
         g.ld_pad = rep % 3;
         g.misalign = static_cast<size_t>(rep % 4);
         g.clamp = rep % 4 == 3;
-        g.b_narrow = rep % 3 == 1;
         const gemm_problem p(g);
         ASSERT_EQ(check_on_isa(p, isa, p.reference()), "") << "kernel " << k.name;
       }

@@ -240,9 +240,6 @@ const char* qgemm_kernel_name(qgemm_isa isa);
 /* The GEMM microkernel of a level: its tile (MR x NR, K-group KR) and the driver's blocks. */
 typedef struct qgemm_kernel_info {
   const char* name;
-  /* A faster kernel of the level that packing B switches to when op(B), read as int8, never
-   * holds -128 (symmetric weights); NULL if the level has none. */
-  const char* narrow_b_variant;
   int32_t isa; /* a qgemm_isa */
   int32_t mr, nr, kr;
   int64_t mc, nc, kc;

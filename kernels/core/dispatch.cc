@@ -183,7 +183,6 @@ extern "C" qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* 
     return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "no kernel of ISA level %s is built into qgemm",
                 qgemm_isa_name(isa));
   *out = qgemm_kernel_info{k->name,
-                           k->narrow_b_variant ? k->narrow_b_variant->name : nullptr,
                            k->isa,
                            static_cast<int32_t>(k->mr),
                            static_cast<int32_t>(k->nr),

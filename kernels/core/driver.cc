@@ -56,31 +56,8 @@ size_t packed_b_bytes(const gemm_kernel& k, size_t K, size_t N, bool* overflow) 
   return round_up(panels_bytes, 64) + 2 * (N + 1) * sizeof(int32_t);
 }
 
-namespace {
-
-// Whether op(B), read as int8, never holds -128: a stored byte 0x80 for s8 data, 0x00 for u8
-// data (which becomes -128 after x ^ 0x80).
-bool b_is_narrow(size_t K, size_t N, const qgemm_operand& b) {
-  if (K == 0 || N == 0) return true;
-  const uint8_t wide = b.type == QGEMM_S8 ? 0x80 : 0x00;
-  const bool k_rows = b.trans == QGEMM_NO_TRANS;  // stored K x N
-  const size_t rows = k_rows ? K : N, cols = k_rows ? N : K;
-  const auto* data = static_cast<const uint8_t*>(b.data);
-  for (size_t r = 0; r < rows; ++r) {
-    const uint8_t* row = data + r * static_cast<size_t>(b.ld);
-    for (size_t c = 0; c < cols; ++c)
-      if (row[c] == wide) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-qgemm_status pack_b(const gemm_kernel& level_kernel, size_t K, size_t N, const qgemm_operand& b,
+qgemm_status pack_b(const gemm_kernel& k, size_t K, size_t N, const qgemm_operand& b,
                     qgemm_packed_b& out) {
-  const gemm_kernel& k = (level_kernel.narrow_b_variant != nullptr && b_is_narrow(K, N, b))
-                             ? *level_kernel.narrow_b_variant
-                             : level_kernel;
   bool overflow = false;
   const size_t bytes = packed_b_bytes(k, K, N, &overflow);
   if (overflow)

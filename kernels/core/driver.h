@@ -13,8 +13,7 @@ namespace qgemm::detail {
 // not fit size_t).
 size_t packed_b_bytes(const gemm_kernel& k, size_t K, size_t N, bool* overflow);
 
-// Packs op(B) (K x N) into `out` for kernel k, or for k's narrow_b_variant when B qualifies,
-// reusing out.storage when it is large enough.
+// Packs op(B) (K x N) into `out` for kernel k, reusing out.storage when it is large enough.
 qgemm_status pack_b(const gemm_kernel& k, size_t K, size_t N, const qgemm_operand& b,
                     qgemm_packed_b& out);
 

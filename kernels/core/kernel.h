@@ -141,11 +141,6 @@ struct gemm_kernel {
   void (*pack_a)(const pack_args&);
   void (*pack_b)(const pack_args&);
   void (*tile)(const tile_args&);
-  // Optional: a faster kernel of the same level that is exact only when no element of op(B),
-  // read as int8 (a u8 B shifted by x ^ 0x80), is -128 — symmetric weights in the narrow range
-  // [-127, 127] (SEMANTICS.md §4). Packing B checks its data and switches to it when B
-  // qualifies; the packed B records which kernel it was packed for.
-  const gemm_kernel* narrow_b_variant = nullptr;
   // Optional: the small-M path (see gemv_args), used when M <= gemv_max_m.
   void (*gemv)(const gemv_args&) = nullptr;
   size_t gemv_max_m = 0;

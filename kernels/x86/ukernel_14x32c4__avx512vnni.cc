@@ -220,7 +220,6 @@ extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     &pack_a_14x32c4,
     &pack_panels<kNR, packed_elem::u8, layout_k_groups<kNR, kKR>>,
     &tile_14x32c4,
-    /*narrow_b_variant=*/nullptr,
     &gemv_14x32c4,
     kGemvMaxM,
 };

@@ -279,7 +279,6 @@ extern const gemm_kernel ukernel_6x16c4__avx2 = {
     &pack_a_abs_sign,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_kernel,
-    /*narrow_b_variant=*/nullptr,
     &gemv_kernel,
     kGemvMaxM,
 };
