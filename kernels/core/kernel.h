@@ -22,6 +22,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "qgemm/qgemm.h"
 
@@ -158,6 +160,19 @@ inline int32_t zero_point_shift(qgemm_type src, packed_elem dst) {
   if ((dst == packed_elem::s8 || dst == packed_elem::s8_abs_sign) && src == QGEMM_U8)
     return -128;  // x ^ 0x80 == x - 128
   return 0;
+}
+
+// Calls f(std::integral_constant<size_t, R>{}) with R = rows, for rows in [1, MaxR]. Kernels
+// compile their tile (and small-M path) once per row count: constant trip counts are what let
+// the compiler keep every accumulator in a register, and an edge tile or M = 1 then does no work
+// for padding rows.
+template <size_t MaxR, class F, size_t... R>
+inline void with_rows_impl(size_t rows, F& f, std::index_sequence<R...>) {
+  (void)((rows == R + 1 ? (f(std::integral_constant<size_t, R + 1>{}), true) : false) || ...);
+}
+template <size_t MaxR, class F>
+inline void with_rows(size_t rows, F&& f) {
+  with_rows_impl<MaxR>(rows, f, std::make_index_sequence<MaxR>{});
 }
 
 }  // namespace QGEMM_KERNEL_NAMESPACE

@@ -51,11 +51,7 @@ void tile_rows(const tile_args& t) {
 }
 
 void tile_3x4c8(const tile_args& t) {
-  switch (t.m) {
-    case 1: return tile_rows<1>(t);
-    case 2: return tile_rows<2>(t);
-    default: return tile_rows<3>(t);
-  }
+  with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
 }
 
 }  // namespace

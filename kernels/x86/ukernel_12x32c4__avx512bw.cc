@@ -195,14 +195,9 @@ void tile_rows(const tile_args& t) {
   finish_tile16<R, kNR>(dot, t);
 }
 
-template <size_t... R>
-void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
-  using fn = void (*)(const tile_args&);
-  static constexpr fn by_rows[] = {&tile_rows<R + 1>...};
-  by_rows[t.m - 1](t);
+void tile_12x32c4(const tile_args& t) {
+  with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
 }
-
-void tile_12x32c4(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
 }  // namespace
 

@@ -146,14 +146,9 @@ void tile_rows(const tile_args& t) {
   finish_tile16<R, kNR>(dot, t);
 }
 
-template <size_t... R>
-void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
-  using fn = void (*)(const tile_args&);
-  static constexpr fn by_rows[] = {&tile_rows<R + 1>...};
-  by_rows[t.m - 1](t);
+void tile_14x32c4(const tile_args& t) {
+  with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
 }
-
-void tile_14x32c4(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
 // Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
 // the row, shifted to s8 and zero-padded to kp), and B is read panel after panel: the packed B
@@ -202,12 +197,7 @@ void gemv_rows(const gemv_args& g) {
 }
 
 void gemv_14x32c4(const gemv_args& g) {
-  switch (g.m) {
-    case 1: return gemv_rows<1>(g);
-    case 2: return gemv_rows<2>(g);
-    case 3: return gemv_rows<3>(g);
-    default: return gemv_rows<4>(g);
-  }
+  with_rows<kGemvMaxM>(g.m, [&](auto rows) { gemv_rows<decltype(rows)::value>(g); });
 }
 
 }  // namespace

@@ -172,14 +172,9 @@ void tile_rows(const tile_args& t) {
   finish_tile_avx2<R, kNR>(dot, t);
 }
 
-template <size_t... R>
-void tile_dispatch(const tile_args& t, std::index_sequence<R...>) {
-  using fn = void (*)(const tile_args&);
-  static constexpr fn by_rows[] = {&tile_rows<R + 1>...};
-  by_rows[t.m - 1](t);
+void tile_kernel(const tile_args& t) {
+  with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
 }
-
-void tile_kernel(const tile_args& t) { tile_dispatch(t, std::make_index_sequence<kMR>{}); }
 
 // Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
 // the row, then split into |a| and sign words like the panels), and B is read panel after
@@ -261,12 +256,7 @@ void gemv_rows(const gemv_args& g) {
 }
 
 void gemv_kernel(const gemv_args& g) {
-  switch (g.m) {
-    case 1: return gemv_rows<1>(g);
-    case 2: return gemv_rows<2>(g);
-    case 3: return gemv_rows<3>(g);
-    default: return gemv_rows<4>(g);
-  }
+  with_rows<kGemvMaxM>(g.m, [&](auto rows) { gemv_rows<decltype(rows)::value>(g); });
 }
 
 }  // namespace
