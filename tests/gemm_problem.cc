@@ -234,6 +234,44 @@ std::string check_on_isa(const gemm_problem& p, qgemm_isa isa, const std::vector
   return compare(p, out, ref, (level + " packed").c_str());
 }
 
+std::vector<combo> all_combos(bool zero_point_modes) {
+  std::vector<combo> v;
+  for (out_kind o : kAllOutputs)
+    for (qgemm_type ta : {QGEMM_U8, QGEMM_S8})
+      for (qgemm_type tb : {QGEMM_S8, QGEMM_U8})
+        for (qgemm_transpose xa : {QGEMM_NO_TRANS, QGEMM_TRANS})
+          for (qgemm_transpose xb : {QGEMM_NO_TRANS, QGEMM_TRANS})
+            for (bool zr : {false, true})
+              for (bool zc : {false, true})
+                if (zero_point_modes || (!zr && !zc)) v.push_back({o, ta, tb, xa, xb, zr, zc});
+  return v;
+}
+
+std::string combo_name(const combo& c, bool zero_point_modes) {
+  std::string s = out_kind_name(c.out);
+  s += c.a_type == QGEMM_U8 ? "_Au8" : "_As8";
+  s += c.a_trans == QGEMM_TRANS ? "T" : "";
+  s += c.b_type == QGEMM_U8 ? "_Bu8" : "_Bs8";
+  s += c.b_trans == QGEMM_TRANS ? "T" : "";
+  if (zero_point_modes) {
+    s += c.za_per_row ? "_zArow" : "_zAtensor";
+    s += c.zb_per_column ? "_zBcol" : "_zBtensor";
+  }
+  return s;
+}
+
+gemm_case case_for(const combo& c) {
+  gemm_case g;
+  g.out = c.out;
+  g.a_type = c.a_type;
+  g.b_type = c.b_type;
+  g.a_trans = c.a_trans;
+  g.b_trans = c.b_trans;
+  g.za_per_row = c.za_per_row;
+  g.zb_per_column = c.zb_per_column;
+  return g;
+}
+
 std::vector<qgemm_isa> runnable_isas() {
   std::vector<qgemm_isa> out;
   for (int i = 0; i < QGEMM_ISA_COUNT; ++i)

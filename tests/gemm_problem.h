@@ -72,6 +72,25 @@ class gemm_problem {
 // bytes between rows of C, which must stay untouched), or a description of the first mismatch.
 std::string check_on_isa(const gemm_problem& p, qgemm_isa isa, const std::vector<uint8_t>& ref);
 
+// One combination of the reference-comparison matrix.
+struct combo {
+  out_kind out;
+  qgemm_type a_type, b_type;
+  qgemm_transpose a_trans, b_trans;
+  bool za_per_row = false, zb_per_column = false;
+};
+
+// Every output x A type x B type x A transpose x B transpose (96), times the four zero-point
+// modes (per tensor / per row of A x per tensor / per column of B) when `zero_point_modes`.
+std::vector<combo> all_combos(bool zero_point_modes);
+
+// A name for test output, e.g. "s32_Au8T_Bs8_zArow_zBtensor" (the zero-point part only when
+// `zero_point_modes`).
+std::string combo_name(const combo& c, bool zero_point_modes);
+
+// A gemm_case with the combination's fields set and everything else at its default.
+gemm_case case_for(const combo& c);
+
 // Every ISA level built in and runnable on this machine.
 std::vector<qgemm_isa> runnable_isas();
 

@@ -277,30 +277,9 @@ TEST(GuardedBuffer, FaultsOnBothSides) {
   EXPECT_DEATH((void)q[0], "");
 }
 
-struct combo {
-  out_kind out;
-  qgemm_type a_type, b_type;
-  qgemm_transpose a_trans, b_trans;
-};
-
-std::vector<combo> all_combos() {
-  std::vector<combo> v;
-  for (out_kind o : kAllOutputs)
-    for (qgemm_type ta : {QGEMM_U8, QGEMM_S8})
-      for (qgemm_type tb : {QGEMM_S8, QGEMM_U8})
-        for (qgemm_transpose xa : {QGEMM_NO_TRANS, QGEMM_TRANS})
-          for (qgemm_transpose xb : {QGEMM_NO_TRANS, QGEMM_TRANS}) v.push_back({o, ta, tb, xa, xb});
-  return v;
-}
-
-std::string combo_name(const testing::TestParamInfo<combo>& info) {
-  const combo& c = info.param;
-  std::string s = out_kind_name(c.out);
-  s += c.a_type == QGEMM_U8 ? "_Au8" : "_As8";
-  s += c.a_trans == QGEMM_TRANS ? "T" : "";
-  s += c.b_type == QGEMM_U8 ? "_Bu8" : "_Bs8";
-  s += c.b_trans == QGEMM_TRANS ? "T" : "";
-  return s;
+// Zero-point modes are rotated inside each test, so the suites are the 96 other combinations.
+std::string combo_test_name(const testing::TestParamInfo<combo>& info) {
+  return combo_name(info.param, /*zero_point_modes=*/false);
 }
 
 // {1, t-1, t, t+1, 2t+1} without repeats or values below `lo`.
@@ -370,12 +349,13 @@ TEST_P(GuardPages, EdgeShapesOnEveryKernel) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCombinations, GuardPages, testing::ValuesIn(all_combos()), combo_name);
+INSTANTIATE_TEST_SUITE_P(AllCombinations, GuardPages, testing::ValuesIn(all_combos(false)),
+                         combo_test_name);
 
 // Shapes that cross the driver's MC, NC and KC blocks (split K, several A blocks, several
 // column blocks), guarded the same way, in both placements and both parameter modes.
 TEST(GuardPagesLarge, BlockCrossingShapesOnEveryKernel) {
-  const std::vector<combo> combos = all_combos();
+  const std::vector<combo> combos = all_combos(false);
   for (qgemm_isa isa : runnable_isas()) {
     qgemm_kernel_info k{};
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);

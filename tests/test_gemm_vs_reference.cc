@@ -17,47 +17,8 @@ using namespace qgemm_test;
 
 namespace {
 
-struct combo {
-  out_kind out;
-  qgemm_type a_type, b_type;
-  qgemm_transpose a_trans, b_trans;
-  bool za_per_row, zb_per_column;
-};
-
-std::vector<combo> all_combos() {
-  std::vector<combo> v;
-  for (out_kind o : kAllOutputs)
-    for (qgemm_type ta : {QGEMM_U8, QGEMM_S8})
-      for (qgemm_type tb : {QGEMM_S8, QGEMM_U8})
-        for (qgemm_transpose xa : {QGEMM_NO_TRANS, QGEMM_TRANS})
-          for (qgemm_transpose xb : {QGEMM_NO_TRANS, QGEMM_TRANS})
-            for (bool zr : {false, true})
-              for (bool zc : {false, true}) v.push_back({o, ta, tb, xa, xb, zr, zc});
-  return v;
-}
-
-std::string combo_name(const testing::TestParamInfo<combo>& info) {
-  const combo& c = info.param;
-  std::string s = out_kind_name(c.out);
-  s += c.a_type == QGEMM_U8 ? "_Au8" : "_As8";
-  s += c.a_trans == QGEMM_TRANS ? "T" : "";
-  s += c.b_type == QGEMM_U8 ? "_Bu8" : "_Bs8";
-  s += c.b_trans == QGEMM_TRANS ? "T" : "";
-  s += c.za_per_row ? "_zArow" : "_zAtensor";
-  s += c.zb_per_column ? "_zBcol" : "_zBtensor";
-  return s;
-}
-
-gemm_case base_case(const combo& c) {
-  gemm_case g;
-  g.out = c.out;
-  g.a_type = c.a_type;
-  g.b_type = c.b_type;
-  g.a_trans = c.a_trans;
-  g.b_trans = c.b_trans;
-  g.za_per_row = c.za_per_row;
-  g.zb_per_column = c.zb_per_column;
-  return g;
+std::string combo_test_name(const testing::TestParamInfo<combo>& info) {
+  return combo_name(info.param, /*zero_point_modes=*/true);
 }
 
 class EdgeShapes : public testing::TestWithParam<combo> {};
@@ -100,7 +61,7 @@ TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
     uint32_t n_case = 0;
     for (const auto& [M, N, K] : edge_shapes(k)) {
-      gemm_case g = base_case(GetParam());
+      gemm_case g = case_for(GetParam());
       g.M = M;
       g.N = N;
       g.K = K;
@@ -120,7 +81,8 @@ TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCombinations, EdgeShapes, testing::ValuesIn(all_combos()), combo_name);
+INSTANTIATE_TEST_SUITE_P(AllCombinations, EdgeShapes, testing::ValuesIn(all_combos(true)),
+                         combo_test_name);
 
 // Larger shapes that cross the driver's MC, NC and KC blocks, with extreme data: all zeros, all
 // at the type's maximum, all at its minimum, and random; with zero points and bias at the ends
@@ -128,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(AllCombinations, EdgeShapes, testing::ValuesIn(all_comb
 class LargeShapes : public testing::TestWithParam<fill> {};
 
 TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
-  const std::vector<combo> combos = all_combos();
+  const std::vector<combo> combos = all_combos(true);
   for (qgemm_isa isa : runnable_isas()) {
     qgemm_kernel_info k{};
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
@@ -144,7 +106,7 @@ TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
     for (const auto& s : shapes) {
       for (int rep = 0; rep < 8; ++rep) {
         const combo& c = combos[(seed * 40503u) % combos.size()];
-        gemm_case g = base_case(c);
+        gemm_case g = case_for(c);
         g.M = s[0];
         g.N = s[1];
         g.K = s[2];
