@@ -272,6 +272,13 @@ gemm_case case_for(const combo& c) {
   return g;
 }
 
+std::vector<std::array<int64_t, 3>> block_crossing_shapes(const qgemm_kernel_info& k) {
+  return {{k.mc + k.mr + 1, 2 * k.nr + 3, 37},
+          {5, k.nc + k.nr + 3, 19},
+          {2 * k.mr + 1, 2 * k.nr + 1, k.kc + k.kr + 1},
+          {3, 5, 2 * k.kc + 3}};
+}
+
 std::vector<qgemm_isa> runnable_isas() {
   std::vector<qgemm_isa> out;
   for (int i = 0; i < QGEMM_ISA_COUNT; ++i)

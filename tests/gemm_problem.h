@@ -3,6 +3,7 @@
 #ifndef QGEMM_TESTS_GEMM_PROBLEM_H
 #define QGEMM_TESTS_GEMM_PROBLEM_H
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -90,6 +91,10 @@ std::string combo_name(const combo& c, bool zero_point_modes);
 
 // A gemm_case with the combination's fields set and everything else at its default.
 gemm_case case_for(const combo& c);
+
+// Shapes {M, N, K} that cross a kernel's blocks: past MC (several A blocks), past NC (several
+// column blocks), past KC (split K) and past 2 KC.
+std::vector<std::array<int64_t, 3>> block_crossing_shapes(const qgemm_kernel_info& k);
 
 // Every ISA level built in and runnable on this machine.
 std::vector<qgemm_isa> runnable_isas();

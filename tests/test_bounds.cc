@@ -359,12 +359,7 @@ TEST(GuardPagesLarge, BlockCrossingShapesOnEveryKernel) {
   for (qgemm_isa isa : runnable_isas()) {
     qgemm_kernel_info k{};
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
-    const int64_t shapes[][3] = {
-        {k.mc + k.mr + 1, 2 * k.nr + 3, 37},
-        {5, k.nc + k.nr + 3, 19},
-        {2 * k.mr + 1, 2 * k.nr + 1, k.kc + k.kr + 1},
-        {3, 5, 2 * k.kc + 3},
-    };
+    const std::vector<std::array<int64_t, 3>> shapes = block_crossing_shapes(k);
     uint32_t seed = 11;
     for (const auto& s : shapes) {
       for (int rep = 0; rep < 4; ++rep) {

@@ -94,14 +94,9 @@ TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
   for (qgemm_isa isa : runnable_isas()) {
     qgemm_kernel_info k{};
     ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
-    // Shapes relative to the kernel's blocks: past MC, past NC, past KC (split K), and odd.
-    const int64_t shapes[][3] = {
-        {k.mc + k.mr + 1, 2 * k.nr + 3, 37},
-        {5, k.nc + k.nr + 3, 19},
-        {2 * k.mr + 1, 2 * k.nr + 1, k.kc + k.kr + 1},
-        {3, 5, 2 * k.kc + 3},
-        {97, 83, 61},
-    };
+    // Shapes relative to the kernel's blocks, and one odd shape.
+    std::vector<std::array<int64_t, 3>> shapes = block_crossing_shapes(k);
+    shapes.push_back({97, 83, 61});
     uint32_t seed = 7;
     for (const auto& s : shapes) {
       for (int rep = 0; rep < 8; ++rep) {
