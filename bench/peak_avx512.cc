@@ -12,142 +12,102 @@
 // tools: `objdump -d --no-show-raw-insn build/bench/CMakeFiles/qgemm_bench.dir/peak_avx512.cc.o`
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "peak.h"
+#include "peak_chains.h"
 
 namespace qgemm_bench {
 namespace {
 
 constexpr int kChains = 16;  // 32 zmm registers: 16 chains + inputs + temporaries fit
 
-#define QGEMM_HIDE(x) asm volatile("" : "+v"(x))
+template <class T>
+void hide(T& x) {
+  asm volatile("" : "+v"(x));
+}
 
 // (Not _mm512_reduce_add_*: GCC 12 warns falsely inside them, -Wuninitialized.)
-int64_t reduce(__m512i v) {
-  alignas(64) int32_t lanes[16];
-  _mm512_store_si512(lanes, v);
+template <class T, int Lanes, class Vec>
+int64_t lane_sum(Vec v) {
+  alignas(64) T lanes[Lanes];
+  std::memcpy(lanes, &v, sizeof v);
   int64_t r = 0;
-  for (int32_t x : lanes) r += x;
+  for (T x : lanes) r += static_cast<int64_t>(x);
   return r;
 }
 
+struct zmm_i32 {
+  using V = __m512i;
+  static V start(int k) { return _mm512_set1_epi32(k); }
+  static void hide(V& v) { qgemm_bench::hide(v); }
+  static V add(V a, V b) { return _mm512_add_epi32(a, b); }
+  static int64_t checksum(V v) { return lane_sum<int32_t, 16>(v); }
+};
+struct ymm_i32 {
+  using V = __m256i;
+  static V start(int k) { return _mm256_set1_epi32(k); }
+  static void hide(V& v) { qgemm_bench::hide(v); }
+  static V add(V a, V b) { return _mm256_add_epi32(a, b); }
+  static int64_t checksum(V v) { return lane_sum<int32_t, 8>(v); }
+};
+struct zmm_f32 {
+  using V = __m512;
+  static V start(int k) { return _mm512_set1_ps(static_cast<float>(k)); }
+  static void hide(V& v) { qgemm_bench::hide(v); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static int64_t checksum(V v) { return lane_sum<int32_t, 16>(v); }  // the bits: a checksum
+};
+
 int64_t vpdpbusd_zmm(int64_t iters) {
-  __m512i acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm512_set1_epi32(k + 1);
-    QGEMM_HIDE(acc[k]);
-  }
   __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-5);
-  QGEMM_HIDE(a);
-  QGEMM_HIDE(b);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) acc[k] = _mm512_dpbusd_epi32(acc[k], a, b);
-  }
-  __m512i sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm512_add_epi32(sum, acc[k]);
-  return reduce(sum);
+  hide(a);
+  hide(b);
+  return run_chains<kChains, zmm_i32>(iters, [&](__m512i& x) { x = _mm512_dpbusd_epi32(x, a, b); });
 }
 
 // The EVEX ymm form (AVX512-VNNI + VL; this file is not compiled with -mavxvnni, so the
 // compiler cannot pick the VEX encoding).
 int64_t vpdpbusd_ymm(int64_t iters) {
-  __m256i acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm256_set1_epi32(k + 1);
-    QGEMM_HIDE(acc[k]);
-  }
   __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-5);
-  QGEMM_HIDE(a);
-  QGEMM_HIDE(b);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) acc[k] = _mm256_dpbusd_epi32(acc[k], a, b);
-  }
-  __m256i sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm256_add_epi32(sum, acc[k]);
-  alignas(32) int32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
-  int64_t r = 0;
-  for (int32_t v : lanes) r += v;
-  return r;
+  hide(a);
+  hide(b);
+  return run_chains<kChains, ymm_i32>(iters, [&](__m256i& x) { x = _mm256_dpbusd_epi32(x, a, b); });
 }
 
 // u8 x s8 pairs -> s16 (vpmaddubsw), s16 pairs -> s32 (vpmaddwd with ones), accumulate.
 int64_t maddubs_zmm(int64_t iters) {
-  __m512i acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm512_set1_epi32(k + 1);
-    QGEMM_HIDE(acc[k]);
-  }
   __m512i b = _mm512_set1_epi8(-5), ones = _mm512_set1_epi16(1);
-  QGEMM_HIDE(b);
-  QGEMM_HIDE(ones);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) {
-      __m512i t;  // acc += madd(maddubs(acc as u8, b), ones)
-      asm("vpmaddubsw %[b], %[x], %[t]\n\t"
-          "vpmaddwd %[ones], %[t], %[t]\n\t"
-          "vpaddd %[t], %[x], %[x]"
-          : [x] "+v"(acc[k]), [t] "=&v"(t)
-          : [b] "v"(b), [ones] "v"(ones));
-    }
-  }
-  __m512i sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm512_add_epi32(sum, acc[k]);
-  return reduce(sum);
+  hide(b);
+  hide(ones);
+  return run_chains<kChains, zmm_i32>(iters, [&](__m512i& x) {
+    __m512i t;  // x += madd(maddubs(x as u8, b), ones)
+    asm("vpmaddubsw %[b], %[x], %[t]\n\t"
+        "vpmaddwd %[ones], %[t], %[t]\n\t"
+        "vpaddd %[t], %[x], %[x]"
+        : [x] "+v"(x), [t] "=&v"(t)
+        : [b] "v"(b), [ones] "v"(ones));
+  });
 }
 
 // s16 x s16 pairs -> s32 (vpmaddwd), accumulate (vpaddd): A and B widened to 16 bits.
 int64_t madd_zmm(int64_t iters) {
-  __m512i acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm512_set1_epi32(k + 1);
-    QGEMM_HIDE(acc[k]);
-  }
   __m512i b = _mm512_set1_epi16(-5);
-  QGEMM_HIDE(b);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) {
-      __m512i t;  // acc += madd(acc, b)
-      asm("vpmaddwd %[b], %[x], %[t]\n\t"
-          "vpaddd %[t], %[x], %[x]"
-          : [x] "+v"(acc[k]), [t] "=&v"(t)
-          : [b] "v"(b));
-    }
-  }
-  __m512i sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm512_add_epi32(sum, acc[k]);
-  return reduce(sum);
+  hide(b);
+  return run_chains<kChains, zmm_i32>(iters, [&](__m512i& x) {
+    __m512i t;  // x += madd(x, b)
+    asm("vpmaddwd %[b], %[x], %[t]\n\t"
+        "vpaddd %[t], %[x], %[x]"
+        : [x] "+v"(x), [t] "=&v"(t)
+        : [b] "v"(b));
+  });
 }
 
 int64_t fma_zmm(int64_t iters) {
-  __m512 acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm512_set1_ps(static_cast<float>(k + 1));
-    QGEMM_HIDE(acc[k]);
-  }
   __m512 a = _mm512_set1_ps(1.0f), b = _mm512_set1_ps(1e-7f);
-  QGEMM_HIDE(a);
-  QGEMM_HIDE(b);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) acc[k] = _mm512_fmadd_ps(a, b, acc[k]);
-  }
-  __m512 sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm512_add_ps(sum, acc[k]);
-  return reduce(_mm512_castps_si512(sum));  // the bits: only a checksum
+  hide(a);
+  hide(b);
+  return run_chains<kChains, zmm_f32>(iters, [&](__m512& x) { x = _mm512_fmadd_ps(a, b, x); });
 }
 
 }  // namespace

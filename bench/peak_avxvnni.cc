@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "peak.h"
+#include "peak_chains.h"
 
 namespace qgemm_bench {
 namespace {
@@ -11,26 +12,11 @@ namespace {
 constexpr int kChains = 12;  // 16 ymm registers: 12 chains + a + b
 
 int64_t vpdpbusd_ymm_vex(int64_t iters) {
-  __m256i acc[kChains];
-#pragma GCC unroll 16
-  for (int k = 0; k < kChains; ++k) {
-    acc[k] = _mm256_set1_epi32(k + 1);
-    asm volatile("" : "+x"(acc[k]));
-  }
   __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-5);
-  asm volatile("" : "+x"(a), "+x"(b));
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kChains; ++k) acc[k] = _mm256_dpbusd_avx_epi32(acc[k], a, b);
-  }
-  __m256i sum = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kChains; ++k) sum = _mm256_add_epi32(sum, acc[k]);
-  alignas(32) int32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
-  int64_t r = 0;
-  for (int32_t v : lanes) r += v;
-  return r;
+  ymm_i32::hide(a);
+  ymm_i32::hide(b);
+  return run_chains<kChains, ymm_i32>(iters,
+                                      [&](__m256i& x) { x = _mm256_dpbusd_avx_epi32(x, a, b); });
 }
 
 }  // namespace
