@@ -131,9 +131,6 @@ inline void epilogue_row(const int32_t* dot, size_t n, size_t row, size_t col, i
   }
 }
 
-inline size_t output_elem_bytes(qgemm_output o) {
-  return (o == QGEMM_OUTPUT_S32 || o == QGEMM_OUTPUT_F32) ? 4 : 1;
-}
 
 // The end of a portable tile computation: combine with the partial sums of earlier K blocks,
 // then either keep the sums for the next block or run the epilogue on the valid m x n corner.

@@ -150,6 +150,11 @@ struct gemm_kernel {
 
 inline namespace QGEMM_KERNEL_NAMESPACE {
 
+// Bytes of one element of C for an epilogue output: int32 and float32, or int8/uint8.
+inline constexpr size_t output_elem_bytes(qgemm_output o) {
+  return (o == QGEMM_OUTPUT_S32 || o == QGEMM_OUTPUT_F32) ? 4 : 1;
+}
+
 inline constexpr size_t packed_elem_bytes(packed_elem e) {
   return e == packed_elem::s16 || e == packed_elem::s8_abs_sign ? 2 : 1;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/error.h"
+#include "core/kernel.h"
 
 namespace qgemm::detail {
 namespace {
@@ -158,7 +159,7 @@ qgemm_status validate_output(const void* C, int64_t ldc, int64_t M, int64_t N,
   if (ldc < N)
     return fail(QGEMM_ERROR_INVALID_STRIDE, "ldc = %lld is smaller than N = %lld", (long long)ldc,
                 (long long)N);
-  const int64_t elem = (e.output == QGEMM_OUTPUT_S32 || e.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const int64_t elem = static_cast<int64_t>(output_elem_bytes(e.output));
   if (!extent_fits(M, ldc, N, elem))
     return fail(QGEMM_ERROR_INVALID_SIZE, "C: %lld rows of ldc = %lld overflow the address range",
                 (long long)M, (long long)ldc);

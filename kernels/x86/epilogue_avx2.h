@@ -192,7 +192,7 @@ inline void finish_tile_avx2(int32_t* dot, const tile_args& t) {
   }
 
   const epilogue_plan& ep = *t.ep;
-  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const size_t out_bytes = output_elem_bytes(ep.output);
   for (size_t m = 0; m < R; ++m) {
     char* c = static_cast<char*>(t.c) + m * t.ldc * out_bytes;
     for (size_t h = 0; h < NR && h < t.n; h += 8) {

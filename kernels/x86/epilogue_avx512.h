@@ -203,7 +203,7 @@ inline void finish_tile16(int32_t* dot, const tile_args& t) {
   }
 
   const epilogue_plan& ep = *t.ep;
-  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const size_t out_bytes = output_elem_bytes(ep.output);
   for (size_t h = 0; h < NR; h += 16) {
     const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
     if (mask == 0) break;

@@ -165,7 +165,7 @@ void gemv_rows(const gemv_args& g) {
   const auto* a_rows = static_cast<const uint8_t*>(pa.dst);
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
   const epilogue_plan& ep = *g.ep;
-  const size_t out_bytes = (ep.output == QGEMM_OUTPUT_S32 || ep.output == QGEMM_OUTPUT_F32) ? 4 : 1;
+  const size_t out_bytes = output_elem_bytes(ep.output);
 
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
