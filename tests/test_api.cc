@@ -35,9 +35,14 @@ void* operator new(size_t size, const std::nothrow_t&) noexcept {
   if (g_counting) ++g_allocations;
   return std::malloc(size ? size : 1);
 }
+// The operator new above allocates with malloc, so free is the matching release; GCC cannot see
+// that through the replacement and warns (-Wmismatched-new-delete) where it inlines them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 using namespace qgemm_test;
 

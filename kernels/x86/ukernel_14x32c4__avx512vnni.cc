@@ -70,11 +70,11 @@ void pack_a_14x32c4(const pack_args& p) {
   for (size_t base = 0; base < p.rows; base += kMR) {
     const size_t rn = std::min(kMR, p.rows - base);
     uint8_t* panel = dst + (base / kMR) * kp * kMR;
-    const uint8_t* rows[kMR];
+    const uint8_t* rows[16];  // 16, like the transpose block: rows >= rn are never read
     // Row sums of the packed s8 values, from the same loads: vpsadbw of (x ^ 0x80) sums each
     // 8 bytes as unsigned x + 128; the 64 * 128 excess per chunk (zero padding included, as
     // 0 ^ 0x80 = 128) is taken off at the end. 64-bit lanes: exact, then reduced modulo 2^32.
-    __m512i sums64[kMR];
+    __m512i sums64[16];
     for (size_t r = 0; r < rn; ++r) {
       rows[r] = p.k > 0 ? src + (p.r0 + base + r) * p.ld : nullptr;  // K = 0: A may be NULL
       sums64[r] = _mm512_setzero_si512();
