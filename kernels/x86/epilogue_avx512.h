@@ -133,57 +133,140 @@ inline __m512i multiply_by_quantized_multiplier16(__m512i x, __m512i multiplier,
                                _mm512_srav_epi32(high, right), one);
 }
 
+// The scalars of the output step, copied out of the plan once per tile: C is written through a
+// char pointer that may alias anything, so values read through `ep` inside a row loop would be
+// reloaded after every store.
+struct output_consts16 {
+  __m512 q_lo, q_hi;       // REQUANT_FLOAT: out_min - zc, out_max - zc as float
+  __m512i qi_lo, qi_hi;    // REQUANT_FIXED: the same as int32
+  __m512i zc;              // out_zero_point
+  __m512 f_lo, f_hi;       // F32 clamp
+  bool f_clamp;
+  const float* a_scale;    // F32
+  size_t a_scale_stride;
+};
+
+inline output_consts16 load_output_consts16(const epilogue_plan& ep) {
+  output_consts16 k{};
+  k.q_lo = _mm512_set1_ps(static_cast<float>(ep.out_min - ep.out_zero_point));
+  k.q_hi = _mm512_set1_ps(static_cast<float>(ep.out_max - ep.out_zero_point));
+  k.qi_lo = _mm512_set1_epi32(ep.out_min - ep.out_zero_point);
+  k.qi_hi = _mm512_set1_epi32(ep.out_max - ep.out_zero_point);
+  k.zc = _mm512_set1_epi32(ep.out_zero_point);
+  k.f_lo = _mm512_set1_ps(ep.f32_min);
+  k.f_hi = _mm512_set1_ps(ep.f32_max);
+  k.f_clamp = ep.f32_clamp;
+  k.a_scale = ep.a_scale;
+  k.a_scale_stride = ep.a_scale_stride;
+  return k;
+}
+
+// The output step of epilogue O on 16 (masked) columns of one row: x is the corrected
+// accumulator plus, for the integer outputs, the bias (SEMANTICS.md §3); `c` is C at (row, first
+// column).
+template <qgemm_output O>
+inline void output_row16(__m512i x, size_t row, const columns16& cols, const output_consts16& k,
+                         void* c) {
+  const __mmask16 mask = cols.mask;
+  if constexpr (O == QGEMM_OUTPUT_S32) {
+    _mm512_mask_storeu_epi32(c, mask, x);
+  } else if constexpr (O == QGEMM_OUTPUT_REQUANT_FLOAT) {
+    __m512 f = _mm512_cvtepi32_ps(x);  // round to nearest even (default MXCSR)
+    f = _mm512_mul_ps(f, cols.scale);
+    // max(lo, f) and min(hi, f) with f second: the scalar forms' comparisons exactly
+    f = _mm512_max_ps(k.q_lo, f);
+    f = _mm512_min_ps(k.q_hi, f);
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), k.zc);  // nearest even
+    _mm512_mask_cvtepi32_storeu_epi8(c, mask, q);  // in [out_min, out_max]: the low byte
+  } else if constexpr (O == QGEMM_OUTPUT_REQUANT_FIXED) {
+    __m512i q = multiply_by_quantized_multiplier16(x, cols.multiplier, cols.shift);
+    // clamp(zc + q, lo, hi) without overflow: clamp q to [lo - zc, hi - zc], then add zc
+    q = _mm512_max_epi32(q, k.qi_lo);
+    q = _mm512_min_epi32(q, k.qi_hi);
+    _mm512_mask_cvtepi32_storeu_epi8(c, mask, _mm512_add_epi32(q, k.zc));
+  } else {  // QGEMM_OUTPUT_F32
+    const __m512 s = _mm512_mul_ps(_mm512_set1_ps(k.a_scale[row * k.a_scale_stride]), cols.b_scale);
+    __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, cols.bias_f32);  // one rounding, as fmaf
+    if (k.f_clamp) {
+      f = _mm512_max_ps(k.f_lo, f);  // NaN stays NaN, as in the scalar form
+      f = _mm512_min_ps(k.f_hi, f);
+    }
+    _mm512_mask_storeu_ps(c, mask, f);
+  }
+}
+
+// The int32 bias joins the integer outputs only; F32 has its own float bias.
+template <qgemm_output O>
+inline __m512i with_bias16(__m512i x, const columns16& cols) {
+  if constexpr (O == QGEMM_OUTPUT_F32) return x;
+  return _mm512_add_epi32(x, cols.bias);
+}
+
 // Writes 16 (masked) columns of one row of C from dot' values. `c` is C at (row, first column).
 inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, const columns16& cols,
                            const epilogue_plan& ep, void* c) {
-  const __mmask16 mask = cols.mask;
-  if (mask == 0) return;
-  __m512i x = corrected_acc16(dot, row_sum, row, cols, ep);
+  if (cols.mask == 0) return;
+  const __m512i x = corrected_acc16(dot, row_sum, row, cols, ep);
+  const output_consts16 k = load_output_consts16(ep);
   switch (ep.output) {
     case QGEMM_OUTPUT_S32:
-      _mm512_mask_storeu_epi32(c, mask, _mm512_add_epi32(x, cols.bias));
-      return;
-    case QGEMM_OUTPUT_REQUANT_FLOAT: {
-      x = _mm512_add_epi32(x, cols.bias);
-      __m512 f = _mm512_cvtepi32_ps(x);  // round to nearest even (default MXCSR)
-      f = _mm512_mul_ps(f, cols.scale);
-      // max(lo, f) and min(hi, f) with f second: the scalar forms' comparisons exactly
-      f = _mm512_max_ps(_mm512_set1_ps(static_cast<float>(ep.out_min - ep.out_zero_point)), f);
-      f = _mm512_min_ps(_mm512_set1_ps(static_cast<float>(ep.out_max - ep.out_zero_point)), f);
-      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f),  // nearest even
-                                         _mm512_set1_epi32(ep.out_zero_point));
-      _mm512_mask_cvtepi32_storeu_epi8(c, mask, q);  // in [out_min, out_max]: the low byte
-      return;
-    }
-    case QGEMM_OUTPUT_REQUANT_FIXED: {
-      x = _mm512_add_epi32(x, cols.bias);
-      __m512i q = multiply_by_quantized_multiplier16(x, cols.multiplier, cols.shift);
-      // clamp(zc + q, lo, hi) without overflow: clamp q to [lo - zc, hi - zc], then add zc
-      q = _mm512_max_epi32(q, _mm512_set1_epi32(ep.out_min - ep.out_zero_point));
-      q = _mm512_min_epi32(q, _mm512_set1_epi32(ep.out_max - ep.out_zero_point));
-      q = _mm512_add_epi32(q, _mm512_set1_epi32(ep.out_zero_point));
-      _mm512_mask_cvtepi32_storeu_epi8(c, mask, q);
-      return;
-    }
-    case QGEMM_OUTPUT_F32: {
-      const __m512 s = _mm512_mul_ps(_mm512_set1_ps(ep.a_scale[row * ep.a_scale_stride]), cols.b_scale);
-      __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, cols.bias_f32);  // one rounding, as fmaf
-      if (ep.f32_clamp) {
-        f = _mm512_max_ps(_mm512_set1_ps(ep.f32_min), f);  // NaN stays NaN, as in the scalar form
-        f = _mm512_min_ps(_mm512_set1_ps(ep.f32_max), f);
-      }
-      _mm512_mask_storeu_ps(c, mask, f);
-      return;
-    }
+      return output_row16<QGEMM_OUTPUT_S32>(with_bias16<QGEMM_OUTPUT_S32>(x, cols), row, cols, k, c);
+    case QGEMM_OUTPUT_REQUANT_FLOAT:
+      return output_row16<QGEMM_OUTPUT_REQUANT_FLOAT>(
+          with_bias16<QGEMM_OUTPUT_REQUANT_FLOAT>(x, cols), row, cols, k, c);
+    case QGEMM_OUTPUT_REQUANT_FIXED:
+      return output_row16<QGEMM_OUTPUT_REQUANT_FIXED>(
+          with_bias16<QGEMM_OUTPUT_REQUANT_FIXED>(x, cols), row, cols, k, c);
+    case QGEMM_OUTPUT_F32:
+      return output_row16<QGEMM_OUTPUT_F32>(x, row, cols, k, c);
     default:
       return;
   }
 }
 
+// The epilogue of a whole R x NR tile for one output kind, column block by column block so that
+// the per-column parameters are loaded once for all rows. With per-tensor zero points (the common
+// case) the correction is one vector per column block (zA' col_off' + bias) and one scalar per
+// row (row_sum' * -zB'), both computed before the row loop: per row and 16 columns that leaves
+// a load, two additions and the output step.
+template <qgemm_output O, size_t R, size_t NR>
+inline void epilogue_tile16(const int32_t* dot, const tile_args& t) {
+  const epilogue_plan& ep = *t.ep;
+  const output_consts16 k = load_output_consts16(ep);
+  const size_t out_bytes = output_elem_bytes(O);
+  const size_t row_bytes = t.ldc * out_bytes;
+  const bool per_tensor_zp = ep.neg_zb_stride == 0 && ep.za_stride == 0;
+  int32_t row_term[R];
+  for (size_t m = 0; m < R; ++m)
+    row_term[m] = static_cast<int32_t>(static_cast<uint32_t>(t.row_sum[m]) *
+                                       static_cast<uint32_t>(ep.neg_zb[0]));
+  char* const c0 = static_cast<char*>(t.c);
+  for (size_t h = 0; h < NR; h += 16) {
+    const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
+    if (mask == 0) break;
+    const columns16 cols = load_columns16(ep, t.col + h, mask);
+    char* c = c0 + h * out_bytes;
+    if (per_tensor_zp) {
+      const __m512i col_term = with_bias16<O>(cols.za_col_off, cols);
+      for (size_t m = 0; m < R; ++m) {
+        const __m512i x = _mm512_add_epi32(
+            _mm512_add_epi32(_mm512_load_si512(dot + m * NR + h), col_term),
+            _mm512_set1_epi32(row_term[m]));
+        output_row16<O>(x, t.row + m, cols, k, c + m * row_bytes);
+      }
+    } else {
+      for (size_t m = 0; m < R; ++m) {
+        const __m512i x = corrected_acc16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m],
+                                          t.row + m, cols, ep);
+        output_row16<O>(with_bias16<O>(x, cols), t.row + m, cols, k, c + m * row_bytes);
+      }
+    }
+  }
+}
+
 // The end of an AVX-512 tile of R rows x NR columns whose dot' sums are in `dot` (R x NR int32):
 // add the partial sums of earlier K blocks, then either keep the sums for the next block or run
-// the epilogue on the valid corner, column block by column block so that the per-column
-// parameters are loaded once for all rows.
+// the epilogue on the valid corner.
 template <size_t R, size_t NR>
 inline void finish_tile16(int32_t* dot, const tile_args& t) {
   static_assert(NR % 16 == 0, "whole zmm of int32 columns");
@@ -201,17 +284,12 @@ inline void finish_tile16(int32_t* dot, const tile_args& t) {
     }
     if (!t.last_k) return;
   }
-
-  const epilogue_plan& ep = *t.ep;
-  const size_t out_bytes = output_elem_bytes(ep.output);
-  for (size_t h = 0; h < NR; h += 16) {
-    const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
-    if (mask == 0) break;
-    const columns16 cols = load_columns16(ep, t.col + h, mask);
-    char* c = static_cast<char*>(t.c) + h * out_bytes;
-    for (size_t m = 0; m < R; ++m)
-      epilogue_row16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m], t.row + m, cols, ep,
-                     c + m * t.ldc * out_bytes);
+  switch (t.ep->output) {
+    case QGEMM_OUTPUT_S32: return epilogue_tile16<QGEMM_OUTPUT_S32, R, NR>(dot, t);
+    case QGEMM_OUTPUT_REQUANT_FLOAT: return epilogue_tile16<QGEMM_OUTPUT_REQUANT_FLOAT, R, NR>(dot, t);
+    case QGEMM_OUTPUT_REQUANT_FIXED: return epilogue_tile16<QGEMM_OUTPUT_REQUANT_FIXED, R, NR>(dot, t);
+    case QGEMM_OUTPUT_F32: return epilogue_tile16<QGEMM_OUTPUT_F32, R, NR>(dot, t);
+    default: return;
   }
 }
 
