@@ -294,6 +294,7 @@ tensor open_input(const options& o, const mapped_file& file) {
 template <class Visit>
 void walk(const tensor& t, std::vector<float>& buffer, progress_line& progress, Visit visit) {
   buffer.resize(kChunkElements);
+  t.file->start_pass();
   for (uint64_t begin = 0; begin < t.count; begin += kChunkElements) {
     const size_t length = static_cast<size_t>(std::min<uint64_t>(kChunkElements, t.count - begin));
     std::memcpy(buffer.data(), t.file->data() + t.byte_offset(begin), length * sizeof(float));
@@ -436,13 +437,16 @@ void percentile_per_channel(const tensor& t, const options& o, std::vector<qgemm
   progress.start("percentile: gather channels", t.count * sizeof(float));
   for (uint64_t c0 = 0; c0 < t.channels; c0 += per_group) {
     const uint64_t c1 = std::min(t.channels, c0 + per_group);
+    // Runs are read in increasing file order (outer-major), so everything before a run's end
+    // is done with for this group.
+    t.file->start_pass();
     for (uint64_t outer = 0; outer < t.outer; ++outer) {
       for (uint64_t c = c0; c < c1; ++c) {
         const uint64_t index = (outer * t.channels + c) * t.inner;
         std::memcpy(gathered.data() + (c - c0) * length + outer * t.inner,
                     t.file->data() + t.byte_offset(index), t.inner * sizeof(float));
+        t.file->release_before(t.byte_offset(index + t.inner));
       }
-      t.file->release_before(t.byte_offset((outer + 1) * t.channels * t.inner));
       progress.advance((c1 - c0) * t.inner * sizeof(float));
     }
     for (uint64_t c = c0; c < c1; ++c) {

@@ -83,12 +83,15 @@ mapped_file::~mapped_file() {
   if (data_ != nullptr) munmap(const_cast<unsigned char*>(data_), size_);
 }
 
+void mapped_file::start_pass() const { released_ = 0; }
+
 void mapped_file::release_before(size_t end) const {
   if (data_ == nullptr) return;
+  constexpr size_t kReleaseStep = size_t{1} << 20;  // one madvise per MiB read, not per run
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   const size_t aligned_end = std::min(end, size_) / page * page;
-  if (aligned_end < released_) released_ = 0;  // a new pass from the start
-  if (aligned_end == released_) return;
+  if (aligned_end < released_ + kReleaseStep && aligned_end < size_ / page * page) return;
+  if (aligned_end <= released_) return;
   // The mapping is read-only and private, so dropping its pages discards nothing: a later
   // touch reads them again from the page cache or the file.
   madvise(const_cast<unsigned char*>(data_) + released_, aligned_end - released_, MADV_DONTNEED);

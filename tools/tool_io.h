@@ -31,15 +31,18 @@ class mapped_file {
   const unsigned char* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
-  // Drops this process's pages of bytes [0, end) (they stay in the page cache, so a later pass
-  // reads them back cheaply). A hint: nothing breaks if the kernel ignores it.
+  // A pass reads the file front to back; release_before(end) says it needs nothing before
+  // byte `end` again, and drops this process's pages there (in steps of 1 MiB; they stay in the
+  // page cache, so a later pass reads them back cheaply). start_pass() begins a new pass.
+  // Hints only: nothing breaks if the kernel ignores them.
+  void start_pass() const;
   void release_before(size_t end) const;
 
  private:
   std::string path_;
   const unsigned char* data_ = nullptr;
   size_t size_ = 0;
-  mutable size_t released_ = 0;  // bytes already dropped
+  mutable size_t released_ = 0;  // bytes dropped in this pass
 };
 
 // An output file that is created under a temporary name and renamed into place by commit().
