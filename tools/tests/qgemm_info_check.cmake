@@ -11,6 +11,8 @@
 #               --json still valid with selected.isa null
 #   bad_flag    an unknown argument: exit status 2 and a message naming it, nothing on stdout
 #   help        --help: exit status 0 and the usage
+#   docs_kernel_table  DOC (docs/kernels.md) has the row "| `<kernel>` | <level> | MR | NR | KR |
+#               MC | NC | KC |" of every kernel that --json lists
 cmake_minimum_required(VERSION 3.25)
 
 # Runs the tool with QGEMM_ISA set to `isa` ("" = unset); sets rc, out, err in the caller.
@@ -173,6 +175,26 @@ elseif(CASE STREQUAL "help")
   run_qgemm_info("" --help)
   expect("--help gave exit status ${rc}" rc EQUAL 0)
   expect("--help prints no usage" out MATCHES "^usage: qgemm-info \\[--json\\] \\[--help\\]")
+elseif(CASE STREQUAL "docs_kernel_table")
+  run_qgemm_info("" --json)
+  file(READ ${DOC} doc)
+  string(JSON n LENGTH "${out}" kernels)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE ${last})
+    set(row "")
+    foreach(f name isa mr nr kr mc nc kc)
+      string(JSON v GET "${out}" kernels ${i} ${f})
+      if(f STREQUAL "name")
+        set(v "`${v}`")
+      endif()
+      string(APPEND row " *${v} *\\|")
+    endforeach()
+    if(NOT doc MATCHES "\n\\|${row}")
+      string(JSON name GET "${out}" kernels ${i} name)
+      message(FATAL_ERROR "${DOC} has no row for ${name} with its tile and blocks as qgemm-info "
+                          "reports them; add or fix it:\n${out}")
+    endif()
+  endforeach()
 else()
   message(FATAL_ERROR "unknown CASE ${CASE}")
 endif()

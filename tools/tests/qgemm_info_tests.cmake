@@ -7,3 +7,8 @@ foreach(case plain json isa_scalar bad_isa bad_flag help)
     COMMAND ${CMAKE_COMMAND} -DCASE=${case} -DTOOL=$<TARGET_FILE:qgemm-info>
             -DPYTHON3=${QGEMM_PYTHON3} -P ${qgemm_info_check})
 endforeach()
+
+# docs/kernels.md has a row with the real tile and blocks of every kernel built into the library.
+add_test(NAME docs_kernel_table
+  COMMAND ${CMAKE_COMMAND} -DCASE=docs_kernel_table -DTOOL=$<TARGET_FILE:qgemm-info>
+          -DDOC=${PROJECT_SOURCE_DIR}/docs/kernels.md -P ${qgemm_info_check})
