@@ -124,6 +124,58 @@ TEST(Dispatch, CpuFeaturesAgreeWithProcCpuinfo) {
 #endif
 }
 
+// The features as the CPU reports them contain the usable ones, and on x86 XCR0 accounts for the
+// difference: a reported feature is usable exactly when the OS saves its registers.
+TEST(Dispatch, ReportedFeaturesAndXcr0ExplainTheUsableOnes) {
+  const qgemm_cpu_features f = qgemm_get_cpu_features();
+  const qgemm_cpu_features r = qgemm_get_cpu_features_reported();
+  const uint64_t xcr0 = qgemm_get_xcr0();
+#if defined(__x86_64__)
+  const bool os_avx = (xcr0 & 0x6) == 0x6, os_avx512 = os_avx && (xcr0 & 0xE0) == 0xE0;
+  EXPECT_EQ(f.avx2 != 0, r.avx2 && os_avx);
+  EXPECT_EQ(f.fma != 0, r.fma && os_avx);
+  EXPECT_EQ(f.avx_vnni != 0, r.avx_vnni && os_avx);
+  EXPECT_EQ(f.avx512f != 0, r.avx512f && os_avx512);
+  EXPECT_EQ(f.avx512bw != 0, r.avx512bw && os_avx512);
+  EXPECT_EQ(f.avx512vl != 0, r.avx512vl && os_avx512);
+  EXPECT_EQ(f.avx512_vnni != 0, r.avx512_vnni && os_avx512);
+  EXPECT_TRUE(xcr0 & 0x1) << "XCR0 bit 0 (x87) is always set when XGETBV exists";
+#else
+  EXPECT_EQ(xcr0, 0u);
+  EXPECT_EQ(std::memcmp(&f, &r, sizeof f), 0);
+#endif
+}
+
+// Every built level reports its small-M bound (0: no small-M path); a level with no kernel, an
+// out-of-range value and a NULL output are errors.
+TEST(Dispatch, GemvMaxMOfEveryLevel) {
+  for (int i = 0; i < QGEMM_ISA_COUNT; ++i) {
+    const auto isa = static_cast<qgemm_isa>(i);
+    int64_t max_m = -1;
+    if (!qgemm_isa_built(isa)) {
+      EXPECT_EQ(qgemm_get_gemv_max_m(isa, &max_m), QGEMM_ERROR_UNSUPPORTED_ISA);
+      EXPECT_EQ(max_m, -1);
+      continue;
+    }
+    ASSERT_EQ(qgemm_get_gemv_max_m(isa, &max_m), QGEMM_OK);
+    qgemm_kernel_info k{};
+    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+    EXPECT_GE(max_m, 0);
+    EXPECT_LE(max_m, k.mc);
+  }
+  int64_t max_m = -1;
+  EXPECT_EQ(qgemm_get_gemv_max_m(QGEMM_ISA_SCALAR, &max_m), QGEMM_OK);
+  EXPECT_EQ(max_m, 0) << "the portable kernel has no small-M path";
+  if (qgemm_isa_built(QGEMM_ISA_AVX512VNNI)) {
+    EXPECT_EQ(qgemm_get_gemv_max_m(QGEMM_ISA_AVX512VNNI, &max_m), QGEMM_OK);
+    EXPECT_EQ(max_m, 4);
+  }
+  EXPECT_EQ(qgemm_get_gemv_max_m(static_cast<qgemm_isa>(99), &max_m),
+            QGEMM_ERROR_UNSUPPORTED_ISA);
+  EXPECT_NE(std::strstr(qgemm_last_error(), "isa = 99"), nullptr) << qgemm_last_error();
+  EXPECT_EQ(qgemm_get_gemv_max_m(QGEMM_ISA_SCALAR, nullptr), QGEMM_ERROR_NULL_POINTER);
+}
+
 gemm_case small_case() {
   gemm_case g;
   g.M = 19;

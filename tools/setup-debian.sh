@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   cmake g++ ninja-build make libgtest-dev libgmock-dev libbenchmark-dev libxsimd-dev \
-  util-linux >/dev/null
+  pkgconf util-linux >/dev/null
 if [ "${1:-}" = "--bench" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
     echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \

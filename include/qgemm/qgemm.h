@@ -246,6 +246,10 @@ typedef struct qgemm_kernel_info {
 } qgemm_kernel_info;
 /* QGEMM_ERROR_UNSUPPORTED_ISA when no kernel of that level is built in. */
 qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* out);
+/* The largest M that the level's kernel runs through its small-M path (one pass over the packed
+ * B for all rows, no blocking: LLM decode); larger M take the blocked loops. 0 when the kernel
+ * has no such path. QGEMM_ERROR_UNSUPPORTED_ISA when no kernel of that level is built in. */
+qgemm_status qgemm_get_gemv_max_m(qgemm_isa isa, int64_t* max_m);
 /* Packs for a given level instead of the selected one (it must be available). */
 qgemm_status qgemm_pack_b_for_isa(qgemm_isa isa, int64_t K, int64_t N, const qgemm_operand* b,
                                   qgemm_packed_b** out);
@@ -256,6 +260,14 @@ typedef struct qgemm_cpu_features {
   int32_t asimd, asimddp, i8mm;                                          /* aarch64 */
 } qgemm_cpu_features;
 qgemm_cpu_features qgemm_get_cpu_features(void);
+/* The same features as the CPU reports them, before checking that the OS saves their registers
+ * (x86: CPUID alone, so AVX-512 may be 1 here and 0 above under an OS that does not enable ZMM
+ * state; aarch64: as above, since Linux's HWCAP already implies OS support). For diagnostics. */
+qgemm_cpu_features qgemm_get_cpu_features_reported(void);
+/* x86: XCR0 (XGETBV(0)), the register state the OS saves: bit 1 XMM, 2 YMM, 5 opmask,
+ * 6 ZMM_Hi256, 7 Hi16_ZMM. AVX needs bits 1-2, AVX-512 bits 1-2 and 5-7. 0 when the CPU has no
+ * OSXSAVE, and on other architectures. */
+uint64_t qgemm_get_xcr0(void);
 
 /* ---------------------------------------------------------------------------------------------
  * Quantization toolkit (calibration, quantize/dequantize, error reports). All parameter

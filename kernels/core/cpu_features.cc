@@ -33,38 +33,60 @@ unsigned long long xgetbv0() {
 bool bit(unsigned value, int n) { return (value >> n) & 1u; }
 #endif
 
-qgemm_cpu_features detect() {
-  qgemm_cpu_features f{};
+struct detected {
+  qgemm_cpu_features usable{};  // what the CPU has and the OS saves the registers of
+  qgemm_cpu_features cpu{};     // what the CPU reports, OS state not checked
+  unsigned long long xcr0 = 0;
+};
+
+detected detect() {
+  detected d;
 #if defined(QGEMM_X86)
   const cpuid_regs l1 = cpuid(1, 0);
   const bool osxsave = bit(l1.ecx, 27);
-  const unsigned long long xcr0 = osxsave ? xgetbv0() : 0;
-  const bool os_avx = osxsave && (xcr0 & 0x6) == 0x6;              // XMM + YMM state
-  const bool os_avx512 = os_avx && (xcr0 & 0xE0) == 0xE0;          // opmask + ZMM_Hi256 + Hi16
+  d.xcr0 = osxsave ? xgetbv0() : 0;
+  const bool os_avx = osxsave && (d.xcr0 & 0x6) == 0x6;          // XMM + YMM state
+  const bool os_avx512 = os_avx && (d.xcr0 & 0xE0) == 0xE0;      // opmask + ZMM_Hi256 + Hi16
   const unsigned max_leaf = cpuid(0, 0).eax;
   const cpuid_regs l7 = max_leaf >= 7 ? cpuid(7, 0) : cpuid_regs{};
   const cpuid_regs l71 = (max_leaf >= 7 && l7.eax >= 1) ? cpuid(7, 1) : cpuid_regs{};
-  const bool avx = os_avx && bit(l1.ecx, 28);
-  f.fma = avx && bit(l1.ecx, 12);
-  f.avx2 = avx && bit(l7.ebx, 5);
-  f.avx512f = os_avx512 && bit(l7.ebx, 16);
-  f.avx512bw = f.avx512f && bit(l7.ebx, 30);
-  f.avx512vl = f.avx512f && bit(l7.ebx, 31);
-  f.avx512_vnni = f.avx512f && bit(l7.ecx, 11);
-  f.avx_vnni = avx && bit(l71.eax, 4);
+  qgemm_cpu_features& c = d.cpu;
+  const bool avx = bit(l1.ecx, 28);
+  c.fma = avx && bit(l1.ecx, 12);
+  c.avx2 = avx && bit(l7.ebx, 5);
+  c.avx512f = bit(l7.ebx, 16);
+  c.avx512bw = c.avx512f && bit(l7.ebx, 30);
+  c.avx512vl = c.avx512f && bit(l7.ebx, 31);
+  c.avx512_vnni = c.avx512f && bit(l7.ecx, 11);
+  c.avx_vnni = avx && bit(l71.eax, 4);
+  qgemm_cpu_features& f = d.usable;
+  f.fma = os_avx && c.fma;
+  f.avx2 = os_avx && c.avx2;
+  f.avx512f = os_avx512 && c.avx512f;
+  f.avx512bw = os_avx512 && c.avx512bw;
+  f.avx512vl = os_avx512 && c.avx512vl;
+  f.avx512_vnni = os_avx512 && c.avx512_vnni;
+  f.avx_vnni = os_avx && c.avx_vnni;
 #elif defined(QGEMM_AARCH64)
   const unsigned long hwcap = getauxval(AT_HWCAP);
   const unsigned long hwcap2 = getauxval(AT_HWCAP2);
-  f.asimd = (hwcap >> 1) & 1;      // HWCAP_ASIMD
-  f.asimddp = (hwcap >> 20) & 1;   // HWCAP_ASIMDDP
-  f.i8mm = (hwcap2 >> 13) & 1;     // HWCAP2_I8MM
+  d.usable.asimd = (hwcap >> 1) & 1;      // HWCAP_ASIMD
+  d.usable.asimddp = (hwcap >> 20) & 1;   // HWCAP_ASIMDDP
+  d.usable.i8mm = (hwcap2 >> 13) & 1;     // HWCAP2_I8MM
+  d.cpu = d.usable;  // Linux reports only what it supports
 #endif
-  return f;
+  return d;
+}
+
+const detected& detection() {
+  static const detected d = detect();
+  return d;
 }
 
 }  // namespace
 
-extern "C" qgemm_cpu_features qgemm_get_cpu_features(void) {
-  static const qgemm_cpu_features features = detect();
-  return features;
-}
+extern "C" qgemm_cpu_features qgemm_get_cpu_features(void) { return detection().usable; }
+
+extern "C" qgemm_cpu_features qgemm_get_cpu_features_reported(void) { return detection().cpu; }
+
+extern "C" uint64_t qgemm_get_xcr0(void) { return detection().xcr0; }

@@ -192,3 +192,14 @@ extern "C" qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* 
                            static_cast<int64_t>(k->kc)};
   return QGEMM_OK;
 }
+
+extern "C" qgemm_status qgemm_get_gemv_max_m(qgemm_isa isa, int64_t* max_m) {
+  if (max_m == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `max_m` is NULL");
+  QGEMM_RETURN_IF_ERROR(check_isa_value(isa));
+  const gemm_kernel* k = kernel_for_isa(isa);
+  if (k == nullptr)
+    return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "no kernel of ISA level %s is built into qgemm",
+                qgemm_isa_name(isa));
+  *max_m = k->gemv != nullptr ? static_cast<int64_t>(k->gemv_max_m) : 0;
+  return QGEMM_OK;
+}
