@@ -31,6 +31,13 @@
 // 96 x 512 x 4 = 192 KB. The same blocks as ukernel_6x16c4__avx2, whose panels have the same
 // shapes.
 //
+// Measured only as the EVEX twin (below) on Zen 4, a core this kernel is not for (one core,
+// taskset, medians of three runs of three repetitions, shared machine): sq1024 329 GOPS, 72% of
+// peak/vpdpbusd_ymm (456, the EVEX ymm form); unrolling the K loop by two K-groups took it from
+// 310. The loop's own mix (6 vpbroadcastd + 12 vpdpbusd, B in registers) reaches ~450 GOPS in
+// a microloop there, and the loop takes >90% of the samples, so the rest is its loads of B (L1)
+// and A (L2), which a Golden Cove core may serve differently.
+//
 // Packing. A panel: K-groups of 4 of s8 ([k/4][6][4], layout_k_groups), by x86/pack_avx2.h, the
 // AVX2 level's packer (the same format, before that kernel splits it). B panel: [k/4][16][4] u8
 // by the generic packer, so one K-group is exactly two ymm loads.
@@ -119,6 +126,7 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
   zero(acc);
   const auto* a = static_cast<const uint8_t*>(t.a);
   const auto* b = static_cast<const uint8_t*>(t.b);
+#pragma GCC unroll 2
   for (size_t g = 0; g < t.k_groups; ++g, a += kMR * kKR, b += kNR * kKR)
     dot_k_group(acc, a, kKR, b);
   store_rows_avx2(acc, out);
