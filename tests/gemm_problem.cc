@@ -5,7 +5,9 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/driver.h"
 #include "ref/reference.h"
+#include "test_kernels.h"
 
 namespace qgemm_test {
 
@@ -212,26 +214,62 @@ std::string compare(const gemm_problem& p, const std::vector<uint8_t>& got,
 
 }  // namespace
 
-std::string check_on_isa(const gemm_problem& p, qgemm_isa isa, const std::vector<uint8_t>& ref) {
-  const gemm_case& c = p.spec();
-  const std::string level = qgemm_isa_name(isa);
-  if (qgemm_set_isa(isa) != QGEMM_OK) return "cannot select " + level + ": " + qgemm_last_error();
+std::vector<kernel_under_test> kernels_under_test() {
+  std::vector<kernel_under_test> out;
+  for (qgemm_isa isa : runnable_isas()) {
+    kernel_under_test k{isa, nullptr, {}};
+    if (qgemm_get_kernel_info(isa, &k.info) == QGEMM_OK) out.push_back(k);
+  }
+  for (const qgemm::detail::test_kernel& t : qgemm::detail::test_kernels()) {
+    if (!t.runnable) continue;
+    const qgemm::detail::gemm_kernel& g = *t.kernel;
+    out.push_back({g.isa, &g,
+                   qgemm_kernel_info{g.name, g.isa, static_cast<int32_t>(g.mr),
+                                     static_cast<int32_t>(g.nr), static_cast<int32_t>(g.kr),
+                                     static_cast<int64_t>(g.mc), static_cast<int64_t>(g.nc),
+                                     static_cast<int64_t>(g.kc)}});
+  }
+  return out;
+}
 
-  std::vector<uint8_t> out = p.fresh_output();
-  qgemm_status s = qgemm_gemm(c.M, c.N, c.K, &p.a(), &p.b(), &p.epilogue(), p.out(out), p.ldc());
-  if (s != QGEMM_OK) return level + " one-shot failed: " + qgemm_last_error();
-  std::string diff = compare(p, out, ref, (level + " one-shot").c_str());
-  if (!diff.empty()) return diff;
+std::string select_for_one_shot(const kernel_under_test& k) {
+  if (k.test_only != nullptr) return "test-only";
+  if (qgemm_set_isa(k.isa) != QGEMM_OK)
+    return std::string("cannot select ") + qgemm_isa_name(k.isa) + ": " + qgemm_last_error();
+  return "";
+}
+
+qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const qgemm_operand* b,
+                        qgemm_packed_b** out) {
+  return k.test_only != nullptr ? qgemm::detail::new_packed_b(*k.test_only, K, N, b, out)
+                                : qgemm_pack_b_for_isa(k.isa, K, N, b, out);
+}
+
+std::string check_on_kernel(const gemm_problem& p, const kernel_under_test& k,
+                            const std::vector<uint8_t>& ref) {
+  const gemm_case& c = p.spec();
+  const std::string name = k.name();
+  std::vector<uint8_t> out;
+  qgemm_status s;
+  if (k.test_only == nullptr) {
+    const std::string selected = select_for_one_shot(k);
+    if (!selected.empty()) return selected;
+    out = p.fresh_output();
+    s = qgemm_gemm(c.M, c.N, c.K, &p.a(), &p.b(), &p.epilogue(), p.out(out), p.ldc());
+    if (s != QGEMM_OK) return name + " one-shot failed: " + qgemm_last_error();
+    std::string diff = compare(p, out, ref, (name + " one-shot").c_str());
+    if (!diff.empty()) return diff;
+  }
 
   qgemm_packed_b* packed = nullptr;
-  s = qgemm_pack_b_for_isa(isa, c.K, c.N, &p.b(), &packed);
-  if (s != QGEMM_OK) return level + " pack failed: " + qgemm_last_error();
+  s = pack_b_for(k, c.K, c.N, &p.b(), &packed);
+  if (s != QGEMM_OK) return name + " pack failed: " + qgemm_last_error();
   out = p.fresh_output();
   s = qgemm_gemm_packed(c.M, c.N, c.K, &p.a(), c.b_type, packed, &p.epilogue(), p.out(out),
                         p.ldc());
   qgemm_packed_b_destroy(packed);
-  if (s != QGEMM_OK) return level + " packed GEMM failed: " + qgemm_last_error();
-  return compare(p, out, ref, (level + " packed").c_str());
+  if (s != QGEMM_OK) return name + " packed GEMM failed: " + qgemm_last_error();
+  return compare(p, out, ref, (name + " packed").c_str());
 }
 
 std::vector<combo> all_combos(bool zero_point_modes) {

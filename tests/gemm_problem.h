@@ -11,6 +11,10 @@
 
 #include "qgemm/qgemm.h"
 
+namespace qgemm::detail {
+struct gemm_kernel;
+}
+
 namespace qgemm_test {
 
 // The six things an epilogue can write.
@@ -68,10 +72,34 @@ class gemm_problem {
   int64_t ldc_ = 0;
 };
 
-// Runs the problem on the kernel of `isa` (one-shot with the level forced, and with a B packed
-// for that level) and returns "" when both equal the reference byte for byte (including the
+// A kernel the tests run: the kernel of an ISA level (the registry), or a test-only kernel
+// (test_kernels.h), which no level dispatches.
+struct kernel_under_test {
+  qgemm_isa isa;                                // the level (a test-only kernel: the one it stands for)
+  const qgemm::detail::gemm_kernel* test_only;  // null for a level's kernel
+  qgemm_kernel_info info;                       // name, tile and blocks
+  std::string name() const { return info.name; }
+};
+
+// Every kernel this machine runs: the kernel of each ISA level built in and runnable here, then
+// each runnable test-only kernel. The tests that walk kernels walk this list, so a kernel added
+// to the registry or to test_kernels() is swept without editing them.
+std::vector<kernel_under_test> kernels_under_test();
+
+// Makes the level the one qgemm_gemm uses ("" on success); a test-only kernel cannot be
+// selected (qgemm_gemm never runs it): "test-only".
+std::string select_for_one_shot(const kernel_under_test& k);
+
+// qgemm_pack_b_for_isa for a level, the library's internal qgemm::detail::new_packed_b for a
+// test-only kernel; qgemm_gemm_packed then runs the kernel the B was packed for.
+qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const qgemm_operand* b,
+                        qgemm_packed_b** out);
+
+// Runs the problem on kernel k (one-shot with its level forced, for a level's kernel, and with a
+// B packed for it) and returns "" when each equals the reference byte for byte (including the
 // bytes between rows of C, which must stay untouched), or a description of the first mismatch.
-std::string check_on_isa(const gemm_problem& p, qgemm_isa isa, const std::vector<uint8_t>& ref);
+std::string check_on_kernel(const gemm_problem& p, const kernel_under_test& k,
+                            const std::vector<uint8_t>& ref);
 
 // One combination of the reference-comparison matrix.
 struct combo {

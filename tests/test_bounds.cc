@@ -11,14 +11,16 @@
 // accessible bytes of C's mapping outside C hold a sentinel that must survive the GEMM, so a
 // stray write is caught even where it lands short of a guard page.
 //
-// Every ISA level this machine runs is swept around its own kernel tile (MR, NR, KR from the
-// registry): M in {1, MR-1, MR, MR+1, 2MR+1}, N in {1, NR-1, NR, NR+1, 2NR+1},
+// Every ISA level this machine runs, and every test-only kernel it runs (kernels_under_test():
+// the AVX-VNNI kernel's EVEX twin), is swept around its own kernel tile (MR, NR, KR):
+// M in {1, MR-1, MR, MR+1, 2MR+1}, N in {1, NR-1, NR, NR+1, 2NR+1},
 // K in {0, 1, KR-1, KR, KR+1, 2KR+1}, for every output (6), A/B element type (4) and
 // transpose (4), with per-tensor and per-channel parameters in both placements, tight leading
 // dimensions (ldc == N: the end of C's last row is the end of the page) and padded ones
 // (ld > row length, the buffer ending at the last valid element of its last row), through both
-// qgemm_gemm (level forced with qgemm_set_isa) and qgemm_gemm_packed (B packed with
-// qgemm_pack_b_for_isa). Results are compared bit for bit with the scalar reference. K = 0
+// qgemm_gemm (level forced with qgemm_set_isa; not for a test-only kernel, which no level
+// selects) and qgemm_gemm_packed (B packed with qgemm_pack_b_for_isa, or for a test-only kernel
+// through pack_b_for). Results are compared bit for bit with the scalar reference. K = 0
 // gives A and B zero-byte buffers whose pointers lie on a guard page: any read of them faults.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -203,19 +205,23 @@ class guarded_gemm {
     return s.str();
   }
 
-  // Runs the kernel of `isa` one-shot and with a B packed for it; "" when both match.
-  std::string check(qgemm_isa isa) {
+  // Runs kernel k one-shot (a level's kernel only) and with a B packed for it; "" when each
+  // matches.
+  std::string check(const kernel_under_test& k) {
     const gemm_case& c = p_.spec();
-    const std::string level = qgemm_isa_name(isa);
-    if (qgemm_set_isa(isa) != QGEMM_OK) return "cannot select " + level + ": " + qgemm_last_error();
-    c_->fill_sentinel();
-    if (qgemm_gemm(c.M, c.N, c.K, &a_, &b_, &e_, c_->data(), p_.ldc()) != QGEMM_OK)
-      return level + " one-shot failed: " + qgemm_last_error() + " — " + describe();
-    std::string diff = compare(level + " one-shot");
-    if (!diff.empty()) return diff;
+    const std::string level = k.name();
+    if (k.test_only == nullptr) {
+      const std::string selected = select_for_one_shot(k);
+      if (!selected.empty()) return selected;
+      c_->fill_sentinel();
+      if (qgemm_gemm(c.M, c.N, c.K, &a_, &b_, &e_, c_->data(), p_.ldc()) != QGEMM_OK)
+        return level + " one-shot failed: " + qgemm_last_error() + " — " + describe();
+      std::string diff = compare(level + " one-shot");
+      if (!diff.empty()) return diff;
+    }
 
     qgemm_packed_b* packed = nullptr;
-    if (qgemm_pack_b_for_isa(isa, c.K, c.N, &b_, &packed) != QGEMM_OK)
+    if (pack_b_for(k, c.K, c.N, &b_, &packed) != QGEMM_OK)
       return level + " pack failed: " + qgemm_last_error() + " — " + describe();
     c_->fill_sentinel();
     const qgemm_status s =
@@ -296,12 +302,12 @@ class GuardPages : public testing::TestWithParam<combo> {};
 
 TEST_P(GuardPages, EdgeShapesOnEveryKernel) {
   const combo& cb = GetParam();
-  const std::vector<qgemm_isa> isas = runnable_isas();
-  ASSERT_FALSE(isas.empty());
+  const std::vector<kernel_under_test> kernels = kernels_under_test();
+  ASSERT_FALSE(kernels.empty());
   int checked = 0;
-  for (qgemm_isa isa : isas) {
-    qgemm_kernel_info k{};
-    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+  for (const kernel_under_test& kut : kernels) {
+    const qgemm_kernel_info& k = kut.info;
+    const qgemm_isa isa = kut.isa;
     const std::vector<int64_t> Ms = around(k.mr, {}, 1), Ns = around(k.nr, {}, 1);
     const std::vector<int64_t> Ks = around(k.kr, {0}, 0);
     uint32_t n_case = 0;
@@ -341,7 +347,7 @@ TEST_P(GuardPages, EdgeShapesOnEveryKernel) {
             }
             const gemm_problem p(g);
             guarded_gemm gg(p, where, per_channel);
-            ASSERT_EQ(gg.check(isa), "") << "kernel " << k.name;
+            ASSERT_EQ(gg.check(kut), "") << "kernel " << k.name;
             ++checked;
           }
         }
@@ -356,9 +362,8 @@ INSTANTIATE_TEST_SUITE_P(AllCombinations, GuardPages, testing::ValuesIn(all_comb
 // column blocks), guarded the same way, in both placements and both parameter modes.
 TEST(GuardPagesLarge, BlockCrossingShapesOnEveryKernel) {
   const std::vector<combo> combos = all_combos(false);
-  for (qgemm_isa isa : runnable_isas()) {
-    qgemm_kernel_info k{};
-    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+  for (const kernel_under_test& kut : kernels_under_test()) {
+    const qgemm_kernel_info& k = kut.info;
     const std::vector<std::array<int64_t, 3>> shapes = block_crossing_shapes(k);
     uint32_t seed = 11;
     for (const auto& s : shapes) {
@@ -378,7 +383,7 @@ TEST(GuardPagesLarge, BlockCrossingShapesOnEveryKernel) {
         g.ld_pad = rep >= 2 ? 3 : 0;
         const gemm_problem p(g);
         guarded_gemm gg(p, rep % 2 == 0 ? place::end : place::start, rep % 2 == 1);
-        ASSERT_EQ(gg.check(isa), "") << "kernel " << k.name;
+        ASSERT_EQ(gg.check(kut), "") << "kernel " << k.name;
       }
     }
   }

@@ -1,4 +1,5 @@
-// Production path vs the scalar reference, bit for bit, on every ISA level this machine runs.
+// Production path vs the scalar reference, bit for bit, on every ISA level this machine runs and
+// every test-only kernel it runs (kernels_under_test(): the AVX-VNNI kernel's EVEX twin).
 //
 // The edge sweep covers every combination of epilogue output (6), A/B element types (4),
 // transposes (4) and zero-point modes (4) — 384 GoogleTest cases — and within each, every
@@ -53,12 +54,12 @@ std::vector<std::array<int64_t, 3>> edge_shapes(const qgemm_kernel_info& k) {
 }
 
 TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
-  const std::vector<qgemm_isa> isas = runnable_isas();
-  ASSERT_FALSE(isas.empty());
+  const std::vector<kernel_under_test> kernels = kernels_under_test();
+  ASSERT_FALSE(kernels.empty());
   int checked = 0;
-  for (qgemm_isa isa : isas) {
-    qgemm_kernel_info k{};
-    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+  for (const kernel_under_test& kut : kernels) {
+    const qgemm_kernel_info& k = kut.info;
+    const qgemm_isa isa = kut.isa;
     uint32_t n_case = 0;
     for (const auto& [M, N, K] : edge_shapes(k)) {
       gemm_case g = case_for(GetParam());
@@ -73,7 +74,7 @@ TEST_P(EdgeShapes, MatchReferenceOnEveryKernel) {
       g.clamp = n_case % 5 == 1;
       const gemm_problem p(g);
       const std::vector<uint8_t> ref = p.reference();
-      const std::string diff = check_on_isa(p, isa, ref);
+      const std::string diff = check_on_kernel(p, kut, ref);
       ASSERT_EQ(diff, "") << "kernel " << k.name;
       ++checked;
     }
@@ -91,9 +92,8 @@ class LargeShapes : public testing::TestWithParam<fill> {};
 
 TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
   const std::vector<combo> combos = all_combos(true);
-  for (qgemm_isa isa : runnable_isas()) {
-    qgemm_kernel_info k{};
-    ASSERT_EQ(qgemm_get_kernel_info(isa, &k), QGEMM_OK);
+  for (const kernel_under_test& kut : kernels_under_test()) {
+    const qgemm_kernel_info& k = kut.info;
     // Shapes relative to the kernel's blocks, and one odd shape.
     std::vector<std::array<int64_t, 3>> shapes = block_crossing_shapes(k);
     shapes.push_back({97, 83, 61});
@@ -112,7 +112,7 @@ TEST_P(LargeShapes, MatchReferenceOnEveryKernel) {
         g.misalign = static_cast<size_t>(rep % 4);
         g.clamp = rep % 4 == 3;
         const gemm_problem p(g);
-        ASSERT_EQ(check_on_isa(p, isa, p.reference()), "") << "kernel " << k.name;
+        ASSERT_EQ(check_on_kernel(p, kut, p.reference()), "") << "kernel " << k.name;
       }
     }
   }
@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(Data, LargeShapes,
 // Past K = 33025 the accumulator wraps modulo 2^32; every kernel must wrap exactly as the
 // reference does.
 TEST(Wrapping, LongKWithExtremeDataWrapsLikeTheReference) {
-  for (qgemm_isa isa : runnable_isas()) {
+  for (const kernel_under_test& kut : kernels_under_test()) {
     for (out_kind o : {out_kind::s32, out_kind::requant_fixed_s8, out_kind::f32}) {
       gemm_case g;
       g.M = 3;
@@ -149,7 +149,7 @@ TEST(Wrapping, LongKWithExtremeDataWrapsLikeTheReference) {
         std::memcpy(&first, ref.data() + p.c_offset_bytes(), 4);
         EXPECT_EQ(first, static_cast<int32_t>(static_cast<uint32_t>(255u * 255u * 70000u)));
       }
-      EXPECT_EQ(check_on_isa(p, isa, ref), "");
+      EXPECT_EQ(check_on_kernel(p, kut, ref), "") << "kernel " << kut.name();
     }
   }
 }

@@ -30,8 +30,12 @@ void set_requant_type(qgemm_epilogue& e, qgemm_type out_type) {
   e.out_max = out_type == QGEMM_U8 ? 255 : 127;
 }
 
-qgemm_status pack_b_with(const gemm_kernel& k, int64_t K, int64_t N, const qgemm_operand* b,
-                         qgemm_packed_b** out) {
+}  // namespace
+
+namespace qgemm::detail {
+
+qgemm_status new_packed_b(const gemm_kernel& k, int64_t K, int64_t N, const qgemm_operand* b,
+                          qgemm_packed_b** out) {
   if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
   QGEMM_RETURN_IF_ERROR(validate_sizes(0, N, K));
   QGEMM_RETURN_IF_ERROR(validate_operand('B', b, K, N));
@@ -46,7 +50,7 @@ qgemm_status pack_b_with(const gemm_kernel& k, int64_t K, int64_t N, const qgemm
   return QGEMM_OK;
 }
 
-}  // namespace
+}  // namespace qgemm::detail
 
 extern "C" {
 
@@ -114,14 +118,14 @@ qgemm_status qgemm_gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
 qgemm_status qgemm_pack_b(int64_t K, int64_t N, const qgemm_operand* b, qgemm_packed_b** out) {
   const gemm_kernel* k = nullptr;
   QGEMM_RETURN_IF_ERROR(selected_kernel(&k));
-  return pack_b_with(*k, K, N, b, out);
+  return new_packed_b(*k, K, N, b, out);
 }
 
 qgemm_status qgemm_pack_b_for_isa(qgemm_isa isa, int64_t K, int64_t N, const qgemm_operand* b,
                                   qgemm_packed_b** out) {
   const gemm_kernel* k = nullptr;
   QGEMM_RETURN_IF_ERROR(available_kernel(isa, &k));
-  return pack_b_with(*k, K, N, b, out);
+  return new_packed_b(*k, K, N, b, out);
 }
 
 void qgemm_packed_b_destroy(qgemm_packed_b* packed) { delete packed; }

@@ -17,6 +17,12 @@ size_t packed_b_bytes(const gemm_kernel& k, size_t K, size_t N, bool* overflow);
 qgemm_status pack_b(const gemm_kernel& k, size_t K, size_t N, const qgemm_operand& b,
                     qgemm_packed_b& out);
 
+// qgemm_pack_b for kernel k (api.cc): validates, allocates and packs. Internal: the C API names
+// a kernel by its ISA level; the tests also run kernels that no level dispatches
+// (tests/test_kernels.h).
+qgemm_status new_packed_b(const gemm_kernel& k, int64_t K, int64_t N, const qgemm_operand* b,
+                          qgemm_packed_b** out);
+
 // C = epilogue(op(A) * B) with a packed B.
 qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b& b,
                          const qgemm_epilogue& e, void* C, size_t ldc);

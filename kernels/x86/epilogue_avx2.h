@@ -208,6 +208,49 @@ inline void finish_tile_avx2(int32_t* dot, const tile_args& t) {
   }
 }
 
+// Stores R x NV accumulators (row m: NV vectors of 8 columns) as R rows of 8 * NV int32 into
+// `out` (32-byte aligned): the end of an AVX2 kernel's K loop.
+template <size_t R, size_t NV>
+inline __attribute__((always_inline)) void store_rows_avx2(const __m256i (&acc)[R][NV],
+                                                           int32_t* out) {
+#pragma GCC unroll 8
+  for (size_t m = 0; m < R; ++m)
+#pragma GCC unroll 4
+    for (size_t v = 0; v < NV; ++v)
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + (m * NV + v) * 8), acc[m][v]);
+}
+
+// The tile function of an AVX2 kernel with MR x NR tiles: compiled once per row count R = t.m
+// (edge tiles and small M do not pay for padding rows), `dot_rows(rows, out)` runs the kernel's
+// K loop for R = decltype(rows)::value rows into `out` (R x NR int32), then the tile finishes.
+template <size_t MR, size_t NR, class DotRows>
+inline void tile_avx2(const tile_args& t, DotRows dot_rows) {
+  with_rows<MR>(t.m, [&](auto rows) {
+    constexpr size_t R = decltype(rows)::value;
+    alignas(32) int32_t dot[R * NR];
+    dot_rows(rows, dot);
+    finish_tile_avx2<R, NR>(dot, t);
+  });
+}
+
+// The epilogue of an AVX2 kernel's small-M path (gemv_args) for the R rows of C and the 8 * NV
+// columns from `col` (those below g.n): acc holds their dot' sums, row_sums their row_sum'.
+template <size_t R, size_t NV>
+inline void gemv_epilogue_avx2(const __m256i (&acc)[R][NV], const int32_t* row_sums, size_t col,
+                               const gemv_args& g) {
+  const epilogue_plan& ep = *g.ep;
+  const size_t out_bytes = output_elem_bytes(ep.output);
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (size_t v = 0; v < NV; ++v) {
+      const size_t c0 = col + 8 * v;
+      if (c0 < g.n)
+        epilogue_row8(acc[r][v], row_sums[r], r, c0, g.n - c0 < 8 ? g.n - c0 : 8, ep,
+                      static_cast<char*>(g.c) + (r * g.ldc + c0) * out_bytes);
+    }
+}
+
 }  // namespace QGEMM_KERNEL_NAMESPACE
 }  // namespace qgemm::detail
 

@@ -157,23 +157,11 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
     a += kMR * 2 * kKR;
     b += kNR * kKR;
   }
-#pragma GCC unroll 8
-  for (size_t m = 0; m < R; ++m)
-#pragma GCC unroll 4
-    for (size_t v = 0; v < kNV; ++v)
-      _mm256_store_si256(reinterpret_cast<__m256i*>(out + m * kNR + v * 8), acc[m][v]);
-}
-
-// The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
-template <size_t R>
-void tile_rows(const tile_args& t) {
-  alignas(32) int32_t dot[R * kNR];
-  dot_rows<R>(t, dot);
-  finish_tile_avx2<R, kNR>(dot, t);
+  store_rows_avx2(acc, out);
 }
 
 void tile_kernel(const tile_args& t) {
-  with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
+  tile_avx2<kMR, kNR>(t, [&](auto rows, int32_t* out) { dot_rows<decltype(rows)::value>(t, out); });
 }
 
 // Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
@@ -214,8 +202,6 @@ void gemv_rows(const gemv_args& g) {
   for (size_t r = 0; r < R; ++r) neg_abs[r] = row_negative_abs_sum(a_rows + r * 2 * g.kp, groups);
 
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
-  const epilogue_plan& ep = *g.ep;
-  const size_t out_bytes = output_elem_bytes(ep.output);
   const __m256i ones = _mm256_set1_epi16(1);
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
@@ -243,15 +229,7 @@ void gemv_rows(const gemv_args& g) {
         }
       }
     }
-#pragma GCC unroll 4
-    for (size_t r = 0; r < R; ++r)
-#pragma GCC unroll 2
-      for (size_t v = 0; v < kNV; ++v) {
-        const size_t c0 = col + 8 * v;
-        if (c0 < g.n)
-          epilogue_row8(acc[r][v], pa.sums[r], r, c0, std::min<size_t>(8, g.n - c0), ep,
-                        static_cast<char*>(g.c) + (r * g.ldc + c0) * out_bytes);
-      }
+    gemv_epilogue_avx2(acc, pa.sums, col, g);
   }
 }
 
