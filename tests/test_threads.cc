@@ -31,6 +31,7 @@
 #include "core/parallel.h"
 #include "core/partition.h"
 #include "gemm_problem.h"
+#include "qgemm/qgemm.hpp"
 
 using namespace qgemm_test;
 
@@ -340,6 +341,23 @@ TEST(Threads, OneShotWithContextMatchesOneThread) {
           << qgemm_last_error();
       EXPECT_EQ(out, ref) << threads << " threads, pool " << pool;
     }
+}
+
+// The C++ wrappers take a context too.
+TEST(Threads, CppWrapperWithContext) {
+  gemm_case g;
+  g.M = 130;
+  g.N = 150;
+  g.K = 170;
+  const gemm_problem p(g);
+  qgemm_context ctx = qgemm::threads(3);
+  ctx.min_macs_per_task = 1;
+  std::vector<uint8_t> out = p.fresh_output();
+  qgemm::gemm(ctx, g.M, g.N, g.K, p.a(), p.b(), p.epilogue(), p.out(out), p.ldc());
+  EXPECT_EQ(out, p.reference());
+  EXPECT_THROW(qgemm::gemm(qgemm::threads(-2), g.M, g.N, g.K, p.a(), p.b(), p.epilogue(),
+                           p.out(out), p.ldc()),
+               qgemm::error);
 }
 
 // The pool is used as its contract says: only for 2 or more tasks, never more than
