@@ -8,8 +8,8 @@
 #      and x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup, and packing A's
 #      share of a 1-thread GEMM.
 # Median of 3 repetitions, * marks a noisy value (CV > 10%). Threads are pinned to the CPUs this
-# shell may use (taskset), OMP_PROC_BIND=close, OMP_WAIT_POLICY=passive (libgomp does not spin
-# at barriers on a shared machine); OPENBLAS_CORETYPE=Cooperlake makes Debian's OpenBLAS 0.3.21
+# shell may use (taskset; OMP_PROC_BIND: see below), OMP_WAIT_POLICY=passive (libgomp does not
+# spin at barriers on a shared machine); OPENBLAS_CORETYPE=Cooperlake makes Debian's OpenBLAS 0.3.21
 # use its AVX-512 kernels on CPUs it does not recognise (else it runs SSE3 kernels, 4-5x slower):
 # the float baseline is its fast one. The Google Benchmark JSON goes to out/qgemm_bench.json and
 # a chart of GOPS per shape (qgemm beside oneDNN and OpenBLAS) to out/qgemm_bench.png.
@@ -22,19 +22,25 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQGEMM_BUILD_TES
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target qgemm_bench
 mkdir -p out
 PIN=""
+THREADS=$(nproc)
 if command -v taskset >/dev/null 2>&1; then
   CPUS=$(taskset -pc $$ | sed 's/.*: //')
   PIN="taskset -c $CPUS"
-  echo "bench.sh: pinned to CPUs $CPUS ($(nproc) threads for the all-cores rows); load average:" \
-       "$(cut -d' ' -f1-3 /proc/loadavg)"
 fi
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
+echo "bench.sh: CPUs ${CPUS:-all} ($THREADS threads for the all-cores rows); load average:" \
+     "$(cut -d' ' -f1-3 /proc/loadavg)"
+# OMP_PROC_BIND is false by default: with it set, libgomp binds the process's first thread to the
+# first place when it loads, before main, and every thread created later without OpenMP inherits
+# that one CPU: OpenBLAS's pthread pool would run its N threads on one core (checked with
+# /proc/<pid>/task/*/status). taskset pins the process to the CPUs instead; set OMP_PROC_BIND=close
+# to bind OpenMP's threads one per core (then read the sgemm N-thread numbers with care).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} OMP_PROC_BIND=${OMP_PROC_BIND:-false}
 export OMP_PLACES=${OMP_PLACES:-cores} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Cooperlake}
 echo "bench.sh: OMP_WAIT_POLICY=$OMP_WAIT_POLICY OMP_PROC_BIND=$OMP_PROC_BIND" \
      "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
 $PIN "$BUILD_DIR/bench/qgemm_bench" --benchmark_min_time=0.2 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true --benchmark_out=out/qgemm_bench.json \
-  --benchmark_out_format=json --benchmark_color=false "$@"
+  --benchmark_out_format=json --benchmark_color=false --threads="$THREADS" "$@"
 echo "JSON: $(pwd)/out/qgemm_bench.json"
 if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
   echo "Chart: $(pwd)/$(/usr/bin/python3 tools/plot_bench.py out/qgemm_bench.json out/qgemm_bench.png)"
