@@ -119,6 +119,14 @@ void onednn_setup() {
 #endif
 }
 
+void onednn_set_threads(int threads) {
+#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
+
 std::string onednn_description() {
   const dnnl_version_t* v = dnnl_version();
   char buf[256];

@@ -12,6 +12,9 @@ namespace qgemm_bench {
 
 // Makes oneDNN single-threaded (call before anything else of oneDNN runs).
 void onednn_setup();
+// The threads oneDNN's next calls use (its OpenMP runtime's omp_set_num_threads; the
+// onednn/<shape>/<api>/t<N> benchmarks set N and then 1 again).
+void onednn_set_threads(int threads);
 // "oneDNN 2.6.3, OpenMP runtime, 1 thread, ISA ...": for the table's header.
 std::string onednn_description();
 

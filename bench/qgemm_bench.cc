@@ -6,12 +6,22 @@
 //   gemm/<shape>/<isa>/<output>  qgemm (output: s32 = int32 epilogue, s8 = float
 //                             requantization to int8); counter pct_peak = GOPS / peak of the
 //                             level's instruction mix (peak_mix() below), measured in this run;
-//   onednn/<shape>/gemm|matmul   oneDNN on the same shape, when built with it (bench/onednn.cc).
+//   onednn/<shape>/gemm|matmul   oneDNN on the same shape, when built with it (bench/onednn.cc);
+//   sgemm/<shape>             fp32 cblas_sgemm of OpenBLAS on the same shape, when built with it
+//                             (what a user gains over float; GOPS = GFLOPS);
+//   packa/<shape>/<isa>       packing A (and its row sums) as one call of the GEMM does, alone:
+//                             the table shows it as a percentage of that GEMM's time;
+//   .../t<N>                  the same with N threads (qgemm: qgemm_context num_threads = N;
+//                             oneDNN: omp_set_num_threads(N); OpenBLAS: openblas_set_num_threads),
+//                             wall-clock time; N from --threads=N[,N...] (default: the CPUs this
+//                             process may run on), qgemm's only on its best level. Names without
+//                             /t<N> are one thread, timed by CPU time as before.
 // --benchmark_filter and --benchmark_format=json select and read them. Each GEMM multiplies A
 // (u8, M x K, row-major, zero point 128) by weights B (s8, K x N) packed once before timing, as
 // an inference runtime does, and reports a rate counter GOPS = 2 M N K / s / 1e9 (for peak/:
 // 2 x int8 MACs per second, or 2 flops per fp32 FMA lane). At the end a table with one row per
-// shape and level is printed: GOPS, % of peak, and the ratio to oneDNN.
+// shape and level is printed: GOPS, % of peak, and the ratio to oneDNN; then one row per shape and
+// thread count (1 and each N) for the best level: GOPS, % of peak, x oneDNN, x sgemm, pack %.
 //
 // Shapes come from the project's shapes.csv: the path given with --shapes=PATH, else
 // $QGEMM_SHAPES, else the path configured at build time (../shared/bench/shapes.csv).
@@ -30,11 +40,18 @@
 #include <string>
 #include <vector>
 
+#include <sched.h>
 #include <time.h>
 
+#include "core/dispatch.h"
+#include "core/kernel.h"
 #include "onednn.h"
 #include "peak.h"
 #include "qgemm/qgemm.hpp"
+#if defined(QGEMM_HAVE_OPENBLAS)
+#include <cblas.h>
+extern "C" void openblas_set_num_threads(int);
+#endif
 
 #ifndef QGEMM_SHAPES_CSV
 #define QGEMM_SHAPES_CSV "shapes.csv"
@@ -179,7 +196,7 @@ double peak_for(const char* instruction) {
 // ---------------------------------------------------------------------------------------------
 // gemm/<shape>/<isa>/<output>
 // ---------------------------------------------------------------------------------------------
-void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
+void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant, int threads) {
   shape_data& d = data_for(s);
   const qgemm::packed_b weights(isa, s.K, s.N, qgemm::operand(d.b.data(), s.N, /*zero_point=*/0));
   const qgemm_operand a = qgemm::operand(d.a.data(), s.K, /*zero_point=*/128);
@@ -188,10 +205,17 @@ void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
       ? qgemm_epilogue_requant_float(QGEMM_S8, &scale, 0, /*out_zero_point=*/-3, d.bias.data())
       : qgemm_epilogue_s32(d.bias.data());
   std::vector<uint8_t> c(static_cast<size_t>(s.M * s.N) * (requant ? 1 : 4));
-  const double peak = peak_for(peak_mix(isa));
-  qgemm::gemm(s.M, s.N, s.K, a, weights, e, c.data(), s.N);  // warm the workspace
+  // The peak of `threads` cores: each runs the level's mix at the one-core peak at best.
+  const double peak = peak_for(peak_mix(isa)) * threads;
+  qgemm_context ctx = qgemm_context_default();
+  ctx.num_threads = threads;
+  auto run = [&] {
+    qgemm::check(qgemm_gemm_packed_ctx(&ctx, s.M, s.N, s.K, &a, weights.type(), weights.get(), &e,
+                                       c.data(), s.N));
+  };
+  run();  // warm the workspace
   for (auto _ : state) {
-    qgemm::gemm(s.M, s.N, s.K, a, weights, e, c.data(), s.N);
+    run();
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
@@ -203,6 +227,94 @@ void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant) {
         ops * static_cast<double>(state.iterations()) / 1e9 / peak * 100.0,
         benchmark::Counter::kIsRate);
   state.SetLabel(qgemm_kernel_name(isa));
+}
+
+// ---------------------------------------------------------------------------------------------
+// packa/<shape>/<isa>: what one GEMM call spends packing A (MC-row blocks over all of K, with
+// row sums, as core/driver.cc does), through the kernel's own packer.
+// ---------------------------------------------------------------------------------------------
+void bench_pack_a(benchmark::State& state, shape s, qgemm_isa isa) {
+  namespace qd = qgemm::detail;
+  const qd::gemm_kernel* k = qd::kernel_for_isa(isa);
+  if (k == nullptr) {
+    state.SkipWithError("no kernel");
+    return;
+  }
+  shape_data& d = data_for(s);
+  const size_t M = static_cast<size_t>(s.M), K = static_cast<size_t>(s.K);
+  const size_t kp = (K + k->kr - 1) / k->kr * k->kr;
+  const size_t mc_max = std::min((M + k->mr - 1) / k->mr * k->mr, k->mc);
+  const size_t k_blocks = std::max<size_t>((kp + k->kc - 1) / k->kc, 1);
+  const size_t a_elem = k->a_elem == qd::packed_elem::u8 || k->a_elem == qd::packed_elem::s8 ? 1 : 2;
+  std::vector<int8_t, std::allocator<int8_t>> dst(mc_max * std::max<size_t>(kp, 1) * a_elem + 64);
+  std::vector<int32_t> sums(mc_max), neg_abs(mc_max * k_blocks);
+  qd::pack_args pa{};
+  pa.src = d.a.data();
+  pa.ld = K;
+  pa.k_contiguous = true;
+  pa.type = QGEMM_U8;
+  pa.k = K;
+  pa.dst = dst.data();
+  pa.sums = sums.data();
+  pa.neg_abs_sums = k->a_elem == qd::packed_elem::s8_abs_sign ? neg_abs.data() : nullptr;
+  const bool small_m = k->gemv != nullptr && M <= k->gemv_max_m;
+  for (auto _ : state) {
+    for (size_t ic = 0; ic < M; ic += k->mc) {
+      pa.r0 = ic;
+      pa.rows = std::min(k->mc, M - ic);
+      k->pack_a(pa);
+    }
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["bytes_per_s"] = benchmark::Counter(
+      static_cast<double>(M * K) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+  // The small-M path packs with its own code inside the kernel; this is the blocked packer.
+  state.SetLabel(small_m ? "blocked packer (this M takes the small-M path)" : k->name);
+}
+
+#if defined(QGEMM_HAVE_OPENBLAS)
+// ---------------------------------------------------------------------------------------------
+// sgemm/<shape>: OpenBLAS fp32 C = A B on the same shape (A, B the same values as floats).
+// ---------------------------------------------------------------------------------------------
+void bench_sgemm(benchmark::State& state, shape s, int threads) {
+  shape_data& d = data_for(s);
+  std::vector<float> a(d.a.begin(), d.a.end()), b(d.b.begin(), d.b.end());
+  std::vector<float> c(static_cast<size_t>(s.M * s.N));
+  openblas_set_num_threads(threads);
+  auto run = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(s.M),
+                static_cast<int>(s.N), static_cast<int>(s.K), 1.0f, a.data(),
+                static_cast<int>(s.K), b.data(), static_cast<int>(s.N), 0.0f, c.data(),
+                static_cast<int>(s.N));
+  };
+  run();
+  for (auto _ : state) {
+    run();
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  openblas_set_num_threads(1);
+  const double ops = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
+  state.counters["GOPS"] = benchmark::Counter(ops * static_cast<double>(state.iterations()) / 1e9,
+                                              benchmark::Counter::kIsRate);
+  state.SetLabel("cblas_sgemm");
+}
+#endif
+
+// The CPUs this process may run on (taskset's mask), at least 1.
+int affinity_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(CPU_COUNT(&set), 1);
+}
+
+// Thread counts of the /t<N> benchmarks (main fills it from --threads).
+std::vector<int>& bench_threads() {
+  static std::vector<int> t;
+  return t;
 }
 
 // The console output as usual, plus a summary table: one row per shape and level.
@@ -225,16 +337,39 @@ class table_reporter : public benchmark::ConsoleReporter {
       if (r.error_occurred) continue;
       const auto it = r.counters.find("GOPS");
       if (it == r.counters.end()) continue;
-      const std::string name = r.run_name.str();
+      const std::string name = key(r);
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+        time_[name] = r.GetAdjustedCPUTime();
         gops_[name] = it->second.value;
         has_median_[name] = true;
       } else if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "cv") {
         cv_[name] = it->second.value;
       } else if (r.run_type == Run::RT_Iteration && !has_median_[name]) {
         gops_[name] = it->second.value;
+        time_[name] = r.GetAdjustedCPUTime();
       }
     }
+    // packa/ has no GOPS: only its time (CPU time, like the 1-thread gemm/ it is compared to).
+    for (const Run& r : runs) {
+      const std::string name = key(r);
+      if (r.error_occurred || name.rfind("packa/", 0) != 0) continue;
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+        time_[name] = r.GetAdjustedCPUTime();
+        has_median_[name] = true;
+      } else if (r.run_type == Run::RT_Iteration && !has_median_[name]) {
+        time_[name] = r.GetAdjustedCPUTime();
+      }
+    }
+  }
+
+  // A run's name without the "/real_time" that UseRealTime() appends (the /t<N> benchmarks).
+  static std::string key(const Run& r) {
+    std::string name = r.run_name.str();
+    const std::string suffix = "/real_time";
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      name.resize(name.size() - suffix.size());
+    return name;
   }
 
   void Finalize() override {
@@ -273,6 +408,7 @@ class table_reporter : public benchmark::ConsoleReporter {
                     ratio(s32, base + "s32", dnnl + "matmul").c_str());
       }
     }
+    threads_table();
     std::fflush(stdout);
   }
 
@@ -311,8 +447,58 @@ class table_reporter : public benchmark::ConsoleReporter {
     return it == peak_gops().end() ? 0 : it->second;
   }
 
+  // Per shape, the best level with 1 thread and with each N of --threads: what a user choosing
+  // a library reads.
+  void threads_table() const {
+    const qgemm_isa best = qgemm_best_isa();
+    const double peak = peak_for_table(peak_mix(best));
+    std::printf("\nqgemm on its best level (%s), 1 thread and N threads: GOPS s32 / s8 as above;\n"
+                "%% peak = s32 GOPS / (N x the one-core peak); x gemm, x matmul = qgemm s32 / oneDNN\n"
+                "with the same thread count; x sgemm = qgemm s32 GOPS / OpenBLAS cblas_sgemm GFLOPS\n"
+                "(fp32) with the same thread count; xN/1 = N-thread GOPS / 1-thread GOPS; pack %% =\n"
+                "packing A alone (packa/) / the 1-thread s32 GEMM. 1 thread is CPU time, N threads\n"
+                "wall-clock time; * = noisy (CV > 10%%).\n",
+                qgemm_isa_name(best));
+#ifndef QGEMM_HAVE_OPENBLAS
+    std::printf("OpenBLAS: not built (install libopenblas-dev and reconfigure for x sgemm)\n");
+#endif
+    std::printf("%-20s %5s %5s %5s %3s %9s %9s %7s %8s %8s %8s %6s %6s\n", "shape", "M", "N", "K",
+                "thr", "GOPS s32", "GOPS s8", "% peak", "x gemm", "x matmul", "x sgemm", "xN/1",
+                "pack%");
+    std::vector<int> counts{1};
+    for (int t : bench_threads())
+      if (t > 1) counts.push_back(t);
+    for (const shape& s : shapes_) {
+      const std::string g1 = "gemm/" + s.name + "/" + qgemm_isa_name(best) + "/";
+      const double one = get(g1 + "s32");
+      for (int t : counts) {
+        const std::string suffix = t == 1 ? "" : "/t" + std::to_string(t);
+        const std::string g = g1 + "s32" + suffix;
+        const double s32 = get(g), s8 = get(g1 + "s8" + suffix);
+        if (s32 == 0 && s8 == 0) continue;
+        const std::string dnnl = "onednn/" + s.name + "/";
+        const std::string sg = "sgemm/" + s.name + suffix;
+        std::string pack = "-";
+        const auto pa = time_.find("packa/" + s.name + "/" + qgemm_isa_name(best));
+        const auto gm = time_.find(g1 + "s32");
+        if (t == 1 && pa != time_.end() && gm != time_.end() && gm->second > 0)
+          pack = cell(pa->second / gm->second * 100, "%.1f%%", {g1 + "s32"});
+        const double sgemm = get(sg);
+        std::printf("%-20s %5lld %5lld %5lld %3d %9s %9s %7s %8s %8s %8s %6s %6s\n", s.name.c_str(),
+                    (long long)s.M, (long long)s.N, (long long)s.K, t,
+                    cell(s32, "%.1f", {g}).c_str(), cell(s8, "%.1f", {g1 + "s8" + suffix}).c_str(),
+                    cell(peak > 0 ? s32 / (peak * t) * 100 : 0, "%.0f%%", {g}).c_str(),
+                    ratio(s32, g, dnnl + "gemm" + suffix).c_str(),
+                    ratio(s32, g, dnnl + "matmul" + suffix).c_str(),
+                    sgemm > 0 && s32 > 0 ? cell(s32 / sgemm, "%.2f", {g, sg}).c_str() : "-",
+                    t > 1 && one > 0 ? cell(s32 / one, "%.2f", {g, g1 + "s32"}).c_str() : "",
+                    pack.c_str());
+      }
+    }
+  }
+
   std::vector<shape> shapes_;
-  std::map<std::string, double> gops_, cv_;
+  std::map<std::string, double> gops_, cv_, time_;
   std::map<std::string, bool> has_median_;
 };
 
@@ -351,12 +537,26 @@ int main(int argc, char** argv) {
   std::string path = QGEMM_SHAPES_CSV;
   if (const char* env = std::getenv("QGEMM_SHAPES")) path = env;
   std::vector<char*> args;
+  bench_threads() = {affinity_cpus()};
   for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--shapes=", 9) == 0)
+    if (std::strncmp(argv[i], "--shapes=", 9) == 0) {
       path = argv[i] + 9;
-    else
+    } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      bench_threads().clear();
+      std::stringstream list(argv[i] + 10);
+      std::string item;
+      while (std::getline(list, item, ','))
+        if (!item.empty()) bench_threads().push_back(std::max(std::atoi(item.c_str()), 1));
+    } else {
       args.push_back(argv[i]);
+    }
   }
+  // /t<N> variants: every N of --threads; 1 only when asked for explicitly (a wall-clock
+  // one-thread run to divide by), since the names without /t<N> are one thread already.
+  const bool explicit_threads = bench_threads() != std::vector<int>{affinity_cpus()};
+  std::vector<int> thread_variants;
+  for (int t : bench_threads())
+    if (t > 1 || explicit_threads) thread_variants.push_back(t);
   int n_args = static_cast<int>(args.size());
   const std::vector<shape> shapes = read_shapes(path);
 
@@ -380,14 +580,24 @@ int main(int argc, char** argv) {
                                  loop)
         ->Unit(benchmark::kMicrosecond);
 
+  const qgemm_isa best = qgemm_best_isa();
   for (const shape& s : shapes) {
     for (qgemm_isa isa : qgemm::available_isas()) {
       for (bool requant : {false, true}) {
         const std::string name = "gemm/" + s.name + "/" + qgemm_isa_name(isa) + (requant ? "/s8" : "/s32");
-        benchmark::RegisterBenchmark(name.c_str(), bench_gemm, s, isa, requant)
+        benchmark::RegisterBenchmark(name.c_str(), bench_gemm, s, isa, requant, 1)
             ->Unit(benchmark::kMillisecond);
+        if (isa != best) continue;
+        for (int t : thread_variants)
+          benchmark::RegisterBenchmark((name + "/t" + std::to_string(t)).c_str(), bench_gemm, s,
+                                       isa, requant, t)
+              ->Unit(benchmark::kMillisecond)
+              ->UseRealTime();
       }
     }
+    benchmark::RegisterBenchmark(("packa/" + s.name + "/" + qgemm_isa_name(best)).c_str(),
+                                 bench_pack_a, s, best)
+        ->Unit(benchmark::kMillisecond);
 #ifdef QGEMM_HAVE_ONEDNN
     for (auto api : {qgemm_bench::onednn_api::gemm, qgemm_bench::onednn_api::matmul}) {
       const std::string name = "onednn/" + s.name + (api == qgemm_bench::onednn_api::gemm ? "/gemm" : "/matmul");
@@ -395,7 +605,25 @@ int main(int argc, char** argv) {
         shape_data& d = data_for(s);
         qgemm_bench::bench_onednn(state, api, s.M, s.N, s.K, d.a.data(), d.b.data(), d.bias.data());
       })->Unit(benchmark::kMillisecond);
+      for (int t : thread_variants)
+        benchmark::RegisterBenchmark((name + "/t" + std::to_string(t)).c_str(),
+                                     [s, api, t](benchmark::State& state) {
+          shape_data& d = data_for(s);
+          qgemm_bench::onednn_set_threads(t);
+          qgemm_bench::bench_onednn(state, api, s.M, s.N, s.K, d.a.data(), d.b.data(),
+                                    d.bias.data());
+          qgemm_bench::onednn_set_threads(1);
+        })->Unit(benchmark::kMillisecond)->UseRealTime();
     }
+#endif
+#ifdef QGEMM_HAVE_OPENBLAS
+    benchmark::RegisterBenchmark(("sgemm/" + s.name).c_str(), bench_sgemm, s, 1)
+        ->Unit(benchmark::kMillisecond);
+    for (int t : thread_variants)
+      benchmark::RegisterBenchmark(("sgemm/" + s.name + "/t" + std::to_string(t)).c_str(),
+                                   bench_sgemm, s, t)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
 #endif
   }
   benchmark::Initialize(&n_args, args.data());

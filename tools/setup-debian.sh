@@ -2,8 +2,10 @@
 # Installs what qgemm needs to build, test and benchmark on Debian 12 (all from Debian's
 # packages; nothing is downloaded at build time). Run as root, or with sudo available.
 #   bash tools/setup-debian.sh           what the build and the tests need
-#   bash tools/setup-debian.sh --bench   also libdnnl-dev (oneDNN), optional: the benchmark
-#                                        compares with it when present (tools/bench.sh)
+#   bash tools/setup-debian.sh --bench   also libdnnl-dev (oneDNN) and libopenblas-dev (fp32
+#                                        sgemm), optional: the benchmark compares with them when
+#                                        present, and python3-matplotlib for its chart
+#                                        (tools/bench.sh)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -16,4 +18,8 @@ if [ "${1:-}" = "--bench" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
     echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \
          "for oneDNN" >&2
+  $SUDO apt-get install -y -qq --no-install-recommends libopenblas-dev python3-matplotlib \
+    >/dev/null ||
+    echo "setup-debian.sh: warning: libopenblas-dev or python3-matplotlib not installed; no" \
+         "x sgemm column or no chart" >&2
 fi

@@ -11,10 +11,12 @@
  * call). Success does not clear it.
  *
  * Threads. Every function may be called from many threads at once. A packed B is immutable
- * after qgemm_pack_b returns and may be shared by any number of concurrent GEMMs.
+ * after qgemm_pack_b returns and may be shared by any number of concurrent GEMMs. One GEMM may
+ * itself use several threads (OpenMP, or the caller's pool): see qgemm_context below.
  *
  * Memory. A GEMM packs A into a per-thread workspace that is allocated on the thread's first
  * call and grown only when a larger problem arrives, so steady-state calls do not allocate.
+ * A threaded call keeps every task's share in the calling thread's workspace.
  * qgemm_release_thread_workspace() returns it; thread exit frees it.
  */
 #ifndef QGEMM_QGEMM_H
@@ -198,6 +200,66 @@ qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_oper
 
 /* Frees the calling thread's cached workspace (the next call allocates it again). */
 void qgemm_release_thread_workspace(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Threads (docs/threading.md). One GEMM may run on several threads: its tiles of C are cut
+ * into tasks by a cost model (small M splits N, large M splits M and N; K is split only when C
+ * has fewer tiles than there are threads). Every cut gives bit-identical results: each output
+ * element comes from the same exact int32 sum and the same epilogue, whatever the thread count.
+ *
+ * A context says how many threads and whose: OpenMP's (the default; with a build without
+ * OpenMP, the calling thread only) or the caller's own pool through parallel_for. The calls
+ * without a context (qgemm_gemm, qgemm_gemm_packed) use the default context. Nothing about
+ * threads is global: two callers with different contexts never affect each other.
+ * ------------------------------------------------------------------------------------------- */
+
+/* One task of a GEMM: runs task number `task` of the call; `arg` is the library's. */
+typedef void (*qgemm_task_fn)(void* arg, size_t task);
+
+/*
+ * A caller-supplied thread pool. It must call task(arg, i) exactly once for every i in
+ * [0, n_tasks) and return only when every call has returned. The calls may run in any order,
+ * on any threads (the calling thread included), any number at once or one after another: tasks
+ * never wait for each other, so a busy or single-threaded pool is slower, never deadlocked.
+ * Tasks do not fail and do not throw. `pool` is qgemm_context.pool, passed through. The library
+ * calls it only with n_tasks >= 2 and at most num_threads.
+ */
+typedef void (*qgemm_parallel_for_fn)(void* pool, size_t n_tasks, qgemm_task_fn task,
+                                      void* arg);
+
+typedef struct qgemm_context {
+  /* Threads (tasks at once) per call: 1 = the calling thread only; 0 = the default,
+   * qgemm_default_num_threads(). In [0, 4096]. With OpenMP (parallel_for NULL), a call made
+   * inside an OpenMP parallel region runs on the calling thread only, whatever this says. */
+  int32_t num_threads;
+  /* NULL: OpenMP. Otherwise the pool that runs the tasks, with `pool` as its first argument. */
+  qgemm_parallel_for_fn parallel_for;
+  void* pool;
+  /* A GEMM is cut into no more tasks than it has multiply-adds / this; 0 = the library's
+   * default (2^20, about 5-10 us of work). Small values force threading on tiny GEMMs (tests). */
+  int64_t min_macs_per_task;
+} qgemm_context;
+
+/* The default context: num_threads 0, OpenMP, default task size. */
+qgemm_context qgemm_context_default(void);
+/* OpenMP's omp_get_max_threads() (OMP_NUM_THREADS), or the hardware's thread count in a build
+ * without OpenMP. */
+int32_t qgemm_default_num_threads(void);
+
+/*
+ * qgemm_gemm and qgemm_gemm_packed with a context (NULL = the default context). They reject
+ * what those reject, and a context with num_threads outside [0, 4096] or a negative
+ * min_macs_per_task (QGEMM_ERROR_INVALID_ARGUMENT). A failing call writes nothing to C, with
+ * any number of threads: everything that can fail (checks, workspace) happens before any task
+ * starts.
+ */
+qgemm_status qgemm_gemm_ctx(const qgemm_context* ctx, int64_t M, int64_t N, int64_t K,
+                            const qgemm_operand* a, const qgemm_operand* b,
+                            const qgemm_epilogue* epilogue, void* C, int64_t ldc);
+qgemm_status qgemm_gemm_packed_ctx(const qgemm_context* ctx, int64_t M, int64_t N, int64_t K,
+                                   const qgemm_operand* a, qgemm_type b_type,
+                                   const qgemm_packed_b* b, const qgemm_epilogue* epilogue,
+                                   void* C, int64_t ldc);
 
 /* ---------------------------------------------------------------------------------------------
  * Dispatch: ISA levels, lowest first. The selected level is the best one that is built in and

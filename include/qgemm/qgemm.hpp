@@ -105,6 +105,23 @@ inline void gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand& a, const 
   check(qgemm_gemm_packed(M, N, K, &a, b.type(), b.get(), &epilogue, C, ldc));
 }
 
+// The same two GEMMs with a threading context (qgemm.h: num_threads, an optional pool of the
+// caller's own threads): qgemm::gemm(ctx, M, N, K, ...).
+inline void gemm(const qgemm_context& ctx, int64_t M, int64_t N, int64_t K, const qgemm_operand& a,
+                 const qgemm_operand& b, const qgemm_epilogue& epilogue, void* C, int64_t ldc) {
+  check(qgemm_gemm_ctx(&ctx, M, N, K, &a, &b, &epilogue, C, ldc));
+}
+inline void gemm(const qgemm_context& ctx, int64_t M, int64_t N, int64_t K, const qgemm_operand& a,
+                 const packed_b& b, const qgemm_epilogue& epilogue, void* C, int64_t ldc) {
+  check(qgemm_gemm_packed_ctx(&ctx, M, N, K, &a, b.type(), b.get(), &epilogue, C, ldc));
+}
+// A context of `threads` threads (0 = OpenMP's default) on OpenMP.
+inline qgemm_context threads(int32_t threads) {
+  qgemm_context c = qgemm_context_default();
+  c.num_threads = threads;
+  return c;
+}
+
 // Dispatch.
 inline qgemm_isa selected_isa() {
   qgemm_isa isa{};

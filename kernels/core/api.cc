@@ -7,6 +7,7 @@
 #include "core/dispatch.h"
 #include "core/driver.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "core/validate.h"
 
 using namespace qgemm::detail;
@@ -102,6 +103,13 @@ qgemm_epilogue qgemm_epilogue_f32(const float* a_scale, int32_t a_scale_per_row,
 qgemm_status qgemm_gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                         const qgemm_operand* b, const qgemm_epilogue* epilogue, void* C,
                         int64_t ldc) {
+  return qgemm_gemm_ctx(nullptr, M, N, K, a, b, epilogue, C, ldc);
+}
+
+qgemm_status qgemm_gemm_ctx(const qgemm_context* ctx, int64_t M, int64_t N, int64_t K,
+                            const qgemm_operand* a, const qgemm_operand* b,
+                            const qgemm_epilogue* epilogue, void* C, int64_t ldc) {
+  QGEMM_RETURN_IF_ERROR(validate_context(ctx));
   QGEMM_RETURN_IF_ERROR(validate_sizes(M, N, K));
   QGEMM_RETURN_IF_ERROR(validate_operand('A', a, M, K));
   QGEMM_RETURN_IF_ERROR(validate_operand('B', b, K, N));
@@ -112,7 +120,8 @@ qgemm_status qgemm_gemm(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
   if (M == 0 || N == 0) return QGEMM_OK;
   qgemm_packed_b& scratch = thread_scratch_packed_b();
   QGEMM_RETURN_IF_ERROR(pack_b(*k, static_cast<size_t>(K), static_cast<size_t>(N), *b, scratch));
-  return gemm_packed(static_cast<size_t>(M), *a, scratch, *epilogue, C, static_cast<size_t>(ldc));
+  return gemm_packed(static_cast<size_t>(M), *a, scratch, *epilogue, C, static_cast<size_t>(ldc),
+                     resolve_threads(ctx));
 }
 
 qgemm_status qgemm_pack_b(int64_t K, int64_t N, const qgemm_operand* b, qgemm_packed_b** out) {
@@ -147,6 +156,14 @@ qgemm_status qgemm_packed_b_get_info(const qgemm_packed_b* packed, qgemm_packed_
 qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                                qgemm_type b_type, const qgemm_packed_b* b,
                                const qgemm_epilogue* epilogue, void* C, int64_t ldc) {
+  return qgemm_gemm_packed_ctx(nullptr, M, N, K, a, b_type, b, epilogue, C, ldc);
+}
+
+qgemm_status qgemm_gemm_packed_ctx(const qgemm_context* ctx, int64_t M, int64_t N, int64_t K,
+                                   const qgemm_operand* a, qgemm_type b_type,
+                                   const qgemm_packed_b* b, const qgemm_epilogue* epilogue,
+                                   void* C, int64_t ldc) {
+  QGEMM_RETURN_IF_ERROR(validate_context(ctx));
   QGEMM_RETURN_IF_ERROR(validate_sizes(M, N, K));
   if (b == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "packed B is NULL");
   if (N != b->N || K != b->K || b_type != b->type)
@@ -158,7 +175,17 @@ qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_oper
   QGEMM_RETURN_IF_ERROR(validate_operand('A', a, M, K));
   QGEMM_RETURN_IF_ERROR(validate_epilogue(epilogue, M, N));
   QGEMM_RETURN_IF_ERROR(validate_output(C, ldc, M, N, *epilogue));
-  return gemm_packed(static_cast<size_t>(M), *a, *b, *epilogue, C, static_cast<size_t>(ldc));
+  return gemm_packed(static_cast<size_t>(M), *a, *b, *epilogue, C, static_cast<size_t>(ldc),
+                     resolve_threads(ctx));
+}
+
+qgemm_context qgemm_context_default(void) {
+  qgemm_context c{};
+  c.num_threads = 0;
+  c.parallel_for = nullptr;
+  c.pool = nullptr;
+  c.min_macs_per_task = 0;
+  return c;
 }
 
 void qgemm_release_thread_workspace(void) { release_thread_workspace(); }

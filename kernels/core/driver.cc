@@ -26,13 +26,14 @@
 
 #include "core/epilogue.h"
 #include "core/error.h"
+#include "core/partition.h"
 #include "pack/pack_panels.h"
 
 namespace qgemm::detail {
 namespace {
 
 struct workspace {
-  aligned_buffer a_pack, row_sum, partial, neg_abs_sums;
+  aligned_buffer a_pack, row_sum, partial, neg_abs_sums, k_split;
   qgemm_packed_b oneshot_b;
 };
 
@@ -117,6 +118,7 @@ void release_thread_workspace() {
   w.row_sum.release();
   w.neg_abs_sums.release();
   w.partial.release();
+  w.k_split.release();
   w.oneshot_b.storage.release();
 }
 
@@ -155,114 +157,302 @@ epilogue_plan make_plan(const qgemm_operand& a, const qgemm_packed_b& b, const g
 
 }  // namespace
 
+namespace {
+
+// Everything about one call that its tasks share, read-only.
+struct gemm_call {
+  const gemm_kernel* k;
+  size_t M, N, K, kp, k_blocks;
+  size_t a_elem, b_elem, out_bytes;
+  bool abs_sign;
+  const qgemm_operand* a;
+  const char* b_panels;
+  const epilogue_plan* ep;
+  char* C;
+  size_t ldc;
+};
+
+// One task's share of the workspace: an A block (MC rows x a K range) with its row sums and
+// |x| sums, and the partial sums of one MC x NC block.
+struct task_space {
+  char* a_pack;
+  int32_t* row_sum;
+  int32_t* neg_abs_sums;
+  int32_t* partial;
+};
+
+// Where a task leaves its raw dot' sums instead of running the epilogue (a K-range task):
+// rows x columns of C from (0, 0), ld int32 apart, and the rows' partial row sums.
+struct dot_out {
+  int32_t* dot;
+  size_t ld;
+  int32_t* row_sums;
+};
+
+// The blocked loops (top of this file) over rows [m0, m1) and columns [n0, n1) of C and the
+// K blocks [kb0, kb1): the whole GEMM on one thread is run_blocks(0, M, 0, N, 0, k_blocks).
+// m0 and n0 are multiples of MR and NR. With `out`, the K range is part of K: its sums go to
+// out and no epilogue runs.
+void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, size_t kb0,
+                size_t kb1, const task_space& s, const dot_out* out) {
+  const gemm_kernel& k = *g.k;
+  const size_t kp = g.kp, a_elem = g.a_elem, b_elem = g.b_elem;
+  const bool abs_sign = g.abs_sign;
+  // The A block holds this K range only: k0 .. k1 of op(A), kp_r packed.
+  const size_t k0 = kb0 * k.kc, k1 = std::min(kb1 * k.kc, g.K);
+  const size_t kp_end = std::min(kb1 * k.kc, kp);
+  const size_t kp_r = kp_end - k0;
+  const size_t kb_r = std::max<size_t>((kp_r + k.kc - 1) / k.kc, 1);
+  const auto* b_panels = g.b_panels;
+  char* const a_pack = s.a_pack;
+  int32_t* const row_sum = s.row_sum;
+  int32_t* const partial = s.partial;
+  int32_t* const neg_abs_sums = s.neg_abs_sums;
+
+  pack_args pa{};
+  pa.src = g.a->data;
+  pa.ld = static_cast<size_t>(g.a->ld);
+  pa.k_contiguous = g.a->trans == QGEMM_NO_TRANS;  // op(A) = A: row m is k-contiguous
+  pa.type = g.a->type;
+  pa.k = k1 - k0;
+  if (k0 > 0)  // op(A) element (m, k0): column k0 of A, or row k0 of the stored A^T
+    pa.src = static_cast<const char*>(pa.src) + (pa.k_contiguous ? k0 : k0 * pa.ld);
+  pa.dst = a_pack;
+  pa.sums = row_sum;
+  pa.neg_abs_sums = neg_abs_sums;
+
+  tile_args t{};
+  t.ep = g.ep;
+  t.ld_partial = out ? out->ld : k.nc;
+  t.ldc = g.ldc;
+
+  for (size_t ic = m0; ic < m1; ic += k.mc) {
+    const size_t mc = std::min(k.mc, m1 - ic);
+    pa.r0 = ic;
+    pa.rows = mc;
+    k.pack_a(pa);
+    if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
+    // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
+    // epilogue to zero sums.
+    auto run_tile = [&](size_t jc, size_t nc, size_t pc, size_t jr, size_t ir) {
+      const size_t kc = std::min(k.kc, kp_end - pc);
+      t.k_groups = kc / k.kr;
+      t.first_k = pc == k0;
+      t.last_k = out == nullptr && pc + kc >= kp;
+      t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
+      t.n = std::min(k.nr, nc - jr);
+      t.col = jc + jr;
+      t.a = a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+      t.m = std::min(k.mr, mc - ir);
+      t.row = ic + ir;
+      t.partial = out ? out->dot + t.row * out->ld + t.col : partial + ir * k.nc + jr;
+      t.row_sum = row_sum + ir;
+      t.neg_abs_sums =
+          abs_sign ? neg_abs_sums + ((ir / k.mr) * kb_r + (pc - k0) / k.kc) * k.mr : nullptr;
+      t.c = g.C + (t.row * g.ldc + t.col) * g.out_bytes;
+      k.tile(t);
+    };
+    for (size_t jc = n0; jc < n1; jc += k.nc) {
+      const size_t nc = std::min(k.nc, n1 - jc);
+      if (mc <= k.mr) {
+        // A single A panel (small M, LLM decode): nothing to reuse a B block for, so walk each
+        // B panel through all of K before the next: one contiguous stream per panel.
+        for (size_t jr = 0; jr < nc; jr += k.nr)
+          for (size_t pc = k0; pc == k0 || pc < kp_end; pc += k.kc) run_tile(jc, nc, pc, jr, 0);
+      } else {
+        for (size_t pc = k0; pc == k0 || pc < kp_end; pc += k.kc)
+          for (size_t jr = 0; jr < nc; jr += k.nr)
+            for (size_t ir = 0; ir < mc; ir += k.mr) run_tile(jc, nc, pc, jr, ir);
+      }
+    }
+  }
+}
+
+// The plan of the columns from n0 on: per-column arrays start at column n0 (the small-M path
+// indexes columns from 0).
+epilogue_plan plan_from_column(const epilogue_plan& ep, size_t n0) {
+  epilogue_plan p = ep;
+  p.neg_zb += n0 * ep.neg_zb_stride;
+  p.col_off += n0;
+  if (p.bias) p.bias += n0;
+  if (p.scale) p.scale += n0 * ep.scale_stride;
+  if (p.multiplier) p.multiplier += n0 * ep.multiplier_stride;
+  if (p.shift) p.shift += n0 * ep.multiplier_stride;
+  if (p.b_scale) p.b_scale += n0 * ep.b_scale_stride;
+  if (p.bias_f32) p.bias_f32 += n0;
+  return p;
+}
+
+// The kernel's small-M path over columns [n0, n1) (n0 a multiple of NR), all M rows.
+void run_small_m(const gemm_call& g, size_t n0, size_t n1, const task_space& s) {
+  const gemm_kernel& k = *g.k;
+  const epilogue_plan ep = n0 == 0 ? *g.ep : plan_from_column(*g.ep, n0);
+  gemv_args v{};
+  v.m = g.M;
+  v.n = n1 - n0;
+  v.k = g.K;
+  v.kp = g.kp;
+  v.a.src = g.a->data;
+  v.a.ld = static_cast<size_t>(g.a->ld);
+  v.a.k_contiguous = g.a->trans == QGEMM_NO_TRANS;
+  v.a.type = g.a->type;
+  v.a.rows = g.M;
+  v.a.k = g.K;
+  v.a.dst = s.a_pack;
+  v.a.sums = s.row_sum;
+  v.a.neg_abs_sums = g.abs_sign ? s.neg_abs_sums : nullptr;
+  v.b_panels = g.b_panels + n0 / k.nr * g.kp * k.nr * g.b_elem;
+  v.ep = &ep;
+  v.c = g.C + n0 * g.out_bytes;
+  v.ldc = g.ldc;
+  k.gemv(v);
+}
+
+// A threaded call: the cut, the call, and where each task's workspace share lies.
+struct threaded_call {
+  const gemm_call* g;
+  partition part;
+  char* a_pack;
+  int32_t *row_sum, *neg_abs_sums, *partial;
+  size_t a_stride, row_sum_stride, neg_abs_stride, partial_stride;  // per task, in elements
+  int32_t* dots;      // K split: per part, M x ld_dot sums then M row sums
+  size_t ld_dot, dots_stride;
+};
+
+void run_task(void* arg, size_t i) {
+  const threaded_call& tc = *static_cast<const threaded_call*>(arg);
+  const gemm_call& g = *tc.g;
+  const task_space s{tc.a_pack + i * tc.a_stride, tc.row_sum + i * tc.row_sum_stride,
+                     tc.neg_abs_sums ? tc.neg_abs_sums + i * tc.neg_abs_stride : nullptr,
+                     tc.partial ? tc.partial + i * tc.partial_stride : nullptr};
+  const partition& p = tc.part;
+  if (p.k_parts > 1) {
+    size_t kb0 = 0, kb1 = 0;
+    tile_range(g.k_blocks, 1, g.k_blocks, p.k_parts, i, &kb0, &kb1);
+    int32_t* slot = tc.dots + i * tc.dots_stride;
+    const dot_out out{slot, tc.ld_dot, slot + g.M * tc.ld_dot};
+    run_blocks(g, 0, g.M, 0, g.N, kb0, kb1, s, &out);
+    return;
+  }
+  const size_t im = i / p.pn, in = i % p.pn;
+  size_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;
+  tile_range(g.M, g.k->mr, (g.M + g.k->mr - 1) / g.k->mr, p.pm, im, &m0, &m1);
+  tile_range(g.N, g.k->nr, (g.N + g.k->nr - 1) / g.k->nr, p.pn, in, &n0, &n1);
+  if (m0 >= m1 || n0 >= n1) return;
+  if (p.small_m)
+    run_small_m(g, n0, n1, s);
+  else
+    run_blocks(g, m0, m1, n0, n1, 0, g.k_blocks, s, nullptr);
+}
+
+// After a K split: C = epilogue(sum of the parts' sums), row by row. int32 addition is exact
+// modulo 2^32 (and so are the row sums), so this is the sum one thread would have made.
+void finish_k_split(const threaded_call& tc) {
+  const gemm_call& g = *tc.g;
+  int32_t* sum = tc.dots;  // part 0's slot accumulates
+  for (size_t m = 0; m < g.M; ++m) {
+    int32_t* row = sum + m * tc.ld_dot;
+    int32_t row_sum = sum[g.M * tc.ld_dot + m];
+    for (size_t part = 1; part < tc.part.k_parts; ++part) {
+      const int32_t* other = tc.dots + part * tc.dots_stride;
+      for (size_t n = 0; n < g.N; ++n) row[n] = wrap_add(row[n], other[m * tc.ld_dot + n]);
+      row_sum = wrap_add(row_sum, other[g.M * tc.ld_dot + m]);
+    }
+    epilogue_row(row, g.N, m, 0, row_sum, *g.ep, g.C + m * g.ldc * g.out_bytes);
+  }
+}
+
+// Reserves `count` slices of `bytes` (rounded to 64) in `buf`; the stride in bytes, or 0 when
+// it does not fit.
+bool reserve_slices(aligned_buffer& buf, size_t bytes, size_t count, size_t* stride) {
+  size_t total = 0;
+  *stride = round_up(bytes, 64);
+  return *stride >= bytes && !mul_overflows(*stride, count, &total) && buf.reserve(total);
+}
+
+}  // namespace
+
 qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b& b,
-                         const qgemm_epilogue& e, void* C, size_t ldc) {
+                         const qgemm_epilogue& e, void* C, size_t ldc,
+                         const thread_plan& threads) {
   const size_t N = static_cast<size_t>(b.N), K = static_cast<size_t>(b.K);
   if (M == 0 || N == 0) return QGEMM_OK;
   const gemm_kernel& k = *b.kernel;
   const size_t kp = b.kp;
   const size_t mc_max = std::min(round_up(M, k.mr), k.mc);
   const size_t a_elem = packed_elem_bytes(k.a_elem), b_elem = packed_elem_bytes(k.b_elem);
-  const bool small_m = k.gemv != nullptr && M <= k.gemv_max_m;
-  const bool split_k = kp > k.kc && !small_m;  // the small-M path sums all of K at once
   const size_t k_blocks = std::max<size_t>((kp + k.kc - 1) / k.kc, 1);
   const bool abs_sign = k.a_elem == packed_elem::s8_abs_sign;
+  const partition part =
+      choose_partition(k, M, N, kp, threads.threads, threads.min_macs_per_task);
+  const bool small_m = part.small_m;
+  const bool split_k = kp > k.kc && !small_m && part.k_parts == 1;  // small-M sums all K at once
+  const size_t tasks = part.tasks();
 
-  // Reserve the workspace before anything is written, so that running out of memory leaves C
-  // untouched. Sizes cannot overflow: mc_max <= MC and kp was bounded when B was packed.
+  // Reserve the workspace of every task before anything is written, so that running out of
+  // memory leaves C untouched. Sizes cannot overflow: mc_max <= MC and kp was bounded when B
+  // was packed; a K split has fewer than `tasks` tiles of output.
   workspace& w = thread_workspace();
-  if (!w.a_pack.reserve(mc_max * std::max<size_t>(kp, 1) * a_elem) ||
-      !w.row_sum.reserve(mc_max * sizeof(int32_t)) ||
-      (abs_sign && !w.neg_abs_sums.reserve(mc_max * k_blocks * sizeof(int32_t))) ||
-      (split_k && !w.partial.reserve(mc_max * k.nc * sizeof(int32_t))))
-    return fail(QGEMM_ERROR_OUT_OF_MEMORY, "cannot allocate the GEMM workspace (MC = %zu, K = %zu)",
-                mc_max, K);
+  size_t a_stride = 0, rs_stride = 0, nas_stride = 0, partial_stride = 0, dots_stride = 0;
+  const size_t ld_dot = round_up(N, k.nr);
+  const bool ok =
+      reserve_slices(w.a_pack, mc_max * std::max<size_t>(kp, 1) * a_elem, tasks, &a_stride) &&
+      reserve_slices(w.row_sum, mc_max * sizeof(int32_t), tasks, &rs_stride) &&
+      (!abs_sign ||
+       reserve_slices(w.neg_abs_sums, mc_max * k_blocks * sizeof(int32_t), tasks, &nas_stride)) &&
+      (!split_k || reserve_slices(w.partial, mc_max * k.nc * sizeof(int32_t), tasks,
+                                  &partial_stride)) &&
+      (part.k_parts == 1 ||
+       reserve_slices(w.k_split, (round_up(M, k.mr) * ld_dot + M) * sizeof(int32_t), tasks,
+                      &dots_stride));
+  if (!ok)
+    return fail(QGEMM_ERROR_OUT_OF_MEMORY,
+                "cannot allocate the GEMM workspace (MC = %zu, K = %zu, %zu tasks)", mc_max, K,
+                tasks);
 
   const epilogue_plan ep = make_plan(a, b, k, e);
-  if (small_m) {
-    // The workspace reserved above holds at least M rows of kp elements and M row sums.
-    gemv_args g{};
-    g.m = M;
-    g.n = N;
-    g.k = K;
-    g.kp = kp;
-    g.a.src = a.data;
-    g.a.ld = static_cast<size_t>(a.ld);
-    g.a.k_contiguous = a.trans == QGEMM_NO_TRANS;
-    g.a.type = a.type;
-    g.a.rows = M;
-    g.a.k = K;
-    g.a.dst = w.a_pack.data();
-    g.a.sums = static_cast<int32_t*>(w.row_sum.data());
-    g.a.neg_abs_sums = abs_sign ? static_cast<int32_t*>(w.neg_abs_sums.data()) : nullptr;
-    g.b_panels = b.panels;
-    g.ep = &ep;
-    g.c = C;
-    g.ldc = ldc;
-    k.gemv(g);
+  gemm_call g{};
+  g.k = &k;
+  g.M = M;
+  g.N = N;
+  g.K = K;
+  g.kp = kp;
+  g.k_blocks = k_blocks;
+  g.a_elem = a_elem;
+  g.b_elem = b_elem;
+  g.out_bytes = output_elem_bytes(e.output);
+  g.abs_sign = abs_sign;
+  g.a = &a;
+  g.b_panels = static_cast<const char*>(b.panels);
+  g.ep = &ep;
+  g.C = static_cast<char*>(C);
+  g.ldc = ldc;
+  const task_space s0{static_cast<char*>(w.a_pack.data()), static_cast<int32_t*>(w.row_sum.data()),
+                      abs_sign ? static_cast<int32_t*>(w.neg_abs_sums.data()) : nullptr,
+                      static_cast<int32_t*>(w.partial.data())};
+  if (tasks == 1) {  // the calling thread alone, as before threads existed
+    if (small_m)
+      run_small_m(g, 0, N, s0);
+    else
+      run_blocks(g, 0, M, 0, N, 0, k_blocks, s0, nullptr);
     return QGEMM_OK;
   }
-  const size_t out_bytes = output_elem_bytes(e.output);
-  auto* a_pack = static_cast<char*>(w.a_pack.data());
-  auto* row_sum = static_cast<int32_t*>(w.row_sum.data());
-  auto* partial = static_cast<int32_t*>(w.partial.data());
-  const auto* b_panels = static_cast<const char*>(b.panels);
-  auto* neg_abs_sums = abs_sign ? static_cast<int32_t*>(w.neg_abs_sums.data()) : nullptr;
-
-  pack_args pa{};
-  pa.src = a.data;
-  pa.ld = static_cast<size_t>(a.ld);
-  pa.k_contiguous = a.trans == QGEMM_NO_TRANS;  // op(A) = A: row m is k-contiguous
-  pa.type = a.type;
-  pa.k = K;
-  pa.dst = a_pack;
-  pa.sums = row_sum;
-  pa.neg_abs_sums = neg_abs_sums;
-
-  tile_args t{};
-  t.ep = &ep;
-  t.ld_partial = k.nc;
-  t.ldc = ldc;
-
-  for (size_t ic = 0; ic < M; ic += k.mc) {
-    const size_t mc = std::min(k.mc, M - ic);
-    pa.r0 = ic;
-    pa.rows = mc;
-    k.pack_a(pa);
-    // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
-    // epilogue to zero sums.
-    auto run_tile = [&](size_t jc, size_t nc, size_t pc, size_t jr, size_t ir) {
-      const size_t kc = std::min(k.kc, kp - pc);
-      t.k_groups = kc / k.kr;
-      t.first_k = pc == 0;
-      t.last_k = pc + kc >= kp;
-      t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
-      t.n = std::min(k.nr, nc - jr);
-      t.col = jc + jr;
-      t.a = a_pack + (ir / k.mr * kp + pc) * k.mr * a_elem;
-      t.m = std::min(k.mr, mc - ir);
-      t.row = ic + ir;
-      t.partial = partial + ir * k.nc + jr;
-      t.row_sum = row_sum + ir;
-      t.neg_abs_sums =
-          abs_sign ? neg_abs_sums + ((ir / k.mr) * k_blocks + pc / k.kc) * k.mr : nullptr;
-      t.c = static_cast<char*>(C) + (t.row * ldc + t.col) * out_bytes;
-      k.tile(t);
-    };
-    for (size_t jc = 0; jc < N; jc += k.nc) {
-      const size_t nc = std::min(k.nc, N - jc);
-      if (mc <= k.mr) {
-        // A single A panel (small M, LLM decode): nothing to reuse a B block for, so walk each
-        // B panel through all of K before the next: one contiguous stream per panel.
-        for (size_t jr = 0; jr < nc; jr += k.nr)
-          for (size_t pc = 0; pc == 0 || pc < kp; pc += k.kc) run_tile(jc, nc, pc, jr, 0);
-      } else {
-        for (size_t pc = 0; pc == 0 || pc < kp; pc += k.kc)
-          for (size_t jr = 0; jr < nc; jr += k.nr)
-            for (size_t ir = 0; ir < mc; ir += k.mr) run_tile(jc, nc, pc, jr, ir);
-      }
-    }
-  }
+  threaded_call tc{};
+  tc.g = &g;
+  tc.part = part;
+  tc.a_pack = s0.a_pack;
+  tc.row_sum = s0.row_sum;
+  tc.neg_abs_sums = s0.neg_abs_sums;
+  tc.partial = split_k ? s0.partial : nullptr;
+  tc.a_stride = a_stride;
+  tc.row_sum_stride = rs_stride / sizeof(int32_t);
+  tc.neg_abs_stride = nas_stride / sizeof(int32_t);
+  tc.partial_stride = partial_stride / sizeof(int32_t);
+  tc.dots = part.k_parts > 1 ? static_cast<int32_t*>(w.k_split.data()) : nullptr;
+  tc.ld_dot = ld_dot;
+  tc.dots_stride = dots_stride / sizeof(int32_t);
+  run_tasks(threads, tasks, &run_task, &tc);
+  if (part.k_parts > 1) finish_k_split(tc);
   return QGEMM_OK;
 }
 

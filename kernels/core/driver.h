@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "core/packed_b.h"
+#include "core/parallel.h"
 
 namespace qgemm::detail {
 
@@ -23,9 +24,11 @@ qgemm_status pack_b(const gemm_kernel& k, size_t K, size_t N, const qgemm_operan
 qgemm_status new_packed_b(const gemm_kernel& k, int64_t K, int64_t N, const qgemm_operand* b,
                           qgemm_packed_b** out);
 
-// C = epilogue(op(A) * B) with a packed B.
+// C = epilogue(op(A) * B) with a packed B, cut into tasks for `threads` (core/partition.h);
+// the default runs on the calling thread.
 qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b& b,
-                         const qgemm_epilogue& e, void* C, size_t ldc);
+                         const qgemm_epilogue& e, void* C, size_t ldc,
+                         const thread_plan& threads = thread_plan{});
 
 // The calling thread's packed-B scratch for one-shot GEMMs.
 qgemm_packed_b& thread_scratch_packed_b();

@@ -167,4 +167,17 @@ qgemm_status validate_output(const void* C, int64_t ldc, int64_t M, int64_t N,
   return QGEMM_OK;
 }
 
+qgemm_status validate_context(const qgemm_context* ctx) {
+  if (ctx == nullptr) return QGEMM_OK;
+  if (ctx->num_threads < 0 || ctx->num_threads > 4096)
+    return fail(QGEMM_ERROR_INVALID_ARGUMENT,
+                "context num_threads = %d is outside [0, 4096] (0 = the default)",
+                static_cast<int>(ctx->num_threads));
+  if (ctx->min_macs_per_task < 0)
+    return fail(QGEMM_ERROR_INVALID_ARGUMENT,
+                "context min_macs_per_task = %lld is negative (0 = the default)",
+                static_cast<long long>(ctx->min_macs_per_task));
+  return QGEMM_OK;
+}
+
 }  // namespace qgemm::detail

@@ -18,6 +18,9 @@ qgemm_status validate_epilogue(const qgemm_epilogue* e, int64_t M, int64_t N);
 qgemm_status validate_output(const void* C, int64_t ldc, int64_t M, int64_t N,
                              const qgemm_epilogue& e);
 
+// A context (NULL is the default one): num_threads in [0, 4096], min_macs_per_task >= 0.
+qgemm_status validate_context(const qgemm_context* ctx);
+
 }  // namespace qgemm::detail
 
 #endif  // QGEMM_KERNELS_CORE_VALIDATE_H

@@ -1,0 +1,84 @@
+// The cost model behind choose_partition (docs/threading.md explains it with numbers).
+//
+// Time is counted in multiply-adds of one core. A task of `rows` rows (rt row tiles) and ct
+// column tiles over kp costs
+//
+//   compute  (rows + rt) * ct * NR * kp   every tile computes NR columns; each row of a tile
+//                                         costs one row of MACs, and each tile pays about one
+//                                         more row for loading its B panel, so thin edge tiles
+//                                         cost what they do and splitting M below MR gains
+//                                         nothing
+//   pack A   kPackCost * rows * kp        each task packs (and sums) its own rows of A, so
+//                                         splitting N repacks the same rows once per column
+//                                         range
+//
+// and the call takes as long as its slowest task. Among every pm x pn with pm <= row tiles,
+// pn <= column tiles and pm * pn <= the threads the work allows, the cheapest wins (fewer tasks
+// on a tie). Consequences: decode (M <= MR, or the gemv path) splits N only; a tall, narrow
+// GEMM (resnet: M = 3136, N = 64) splits M, because splitting N would pack A twice; square
+// ones split both when the tile counts make it even.
+#include "core/partition.h"
+
+#include <algorithm>
+
+namespace qgemm::detail {
+namespace {
+
+// Packing one element of A (load, transpose into the panel, add to the row sum) costs about as
+// much as this many multiply-adds in a tile.
+constexpr double kPackCost = 8.0;
+
+double task_cost(const gemm_kernel& k, size_t rows, size_t col_tiles, size_t kp) {
+  const double row_tiles = static_cast<double>((rows + k.mr - 1) / k.mr);
+  const double kpd = static_cast<double>(std::max<size_t>(kp, 1));
+  return (static_cast<double>(rows) + row_tiles) * static_cast<double>(col_tiles * k.nr) * kpd +
+         kPackCost * static_cast<double>(rows) * kpd;
+}
+
+}  // namespace
+
+partition choose_partition(const gemm_kernel& k, size_t M, size_t N, size_t kp, size_t threads,
+                           int64_t min_macs_per_task) {
+  partition p;
+  p.small_m = k.gemv != nullptr && M <= k.gemv_max_m;
+  if (threads <= 1 || M == 0 || N == 0) return p;
+  // How many tasks the work is worth.
+  const double macs = static_cast<double>(M) * static_cast<double>(N) *
+                      static_cast<double>(std::max<size_t>(kp, 1));
+  const double by_work = macs / static_cast<double>(std::max<int64_t>(min_macs_per_task, 1));
+  const size_t max_tasks =
+      by_work < static_cast<double>(threads) ? std::max<size_t>(static_cast<size_t>(by_work), 1)
+                                             : threads;
+  if (max_tasks <= 1) return p;
+
+  const size_t row_tiles = (M + k.mr - 1) / k.mr, col_tiles = (N + k.nr - 1) / k.nr;
+  const size_t k_blocks = (kp + k.kc - 1) / k.kc;
+  if (row_tiles * col_tiles < max_tasks && k_blocks >= 2) {
+    // Too few tiles for the threads: split K instead, each part over every tile.
+    p.small_m = false;
+    p.k_parts = std::min(k_blocks, max_tasks);
+    return p;
+  }
+  if (p.small_m || row_tiles == 1) {
+    p.pn = std::min(col_tiles, max_tasks);
+    return p;
+  }
+  double best = task_cost(k, M, col_tiles, kp);
+  for (size_t pm = 1; pm <= std::min(row_tiles, max_tasks); ++pm) {
+    for (size_t pn = 1; pn <= std::min(col_tiles, max_tasks / pm); ++pn) {
+      if (pm * pn == 1) continue;
+      // The largest range holds ceil(tiles / parts) tiles (tile_range).
+      const size_t rows = std::min(M, (row_tiles + pm - 1) / pm * k.mr);
+      const size_t cts = (col_tiles + pn - 1) / pn;
+      const double cost = task_cost(k, rows, cts, kp);
+      if (cost < best || (cost == best && pm * pn < p.pm * p.pn)) {
+        best = cost;
+        p.pm = pm;
+        p.pn = pn;
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace qgemm::detail
