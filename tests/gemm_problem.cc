@@ -264,12 +264,30 @@ std::string check_on_kernel(const gemm_problem& p, const kernel_under_test& k,
   qgemm_packed_b* packed = nullptr;
   s = pack_b_for(k, c.K, c.N, &p.b(), &packed);
   if (s != QGEMM_OK) return name + " pack failed: " + qgemm_last_error();
-  out = p.fresh_output();
-  s = qgemm_gemm_packed(c.M, c.N, c.K, &p.a(), c.b_type, packed, &p.epilogue(), p.out(out),
-                        p.ldc());
+  // A kernel with two layouts of A (gemm_kernel::pack_a_rows) runs each, whatever N is.
+  struct layout_run {
+    size_t rows_a_max_n;
+    const char* what;
+  };
+  std::vector<layout_run> runs{{SIZE_MAX, " packed"}};
+  if (packed->kernel->pack_a_rows != nullptr)
+    runs = {{0, " packed, A in panels"}, {SIZE_MAX - 1, " packed, A in rows"}};
+  std::string diff;
+  for (const layout_run& run : runs) {
+    qgemm::detail::set_rows_a_max_n_for_tests(run.rows_a_max_n);
+    out = p.fresh_output();
+    s = qgemm_gemm_packed(c.M, c.N, c.K, &p.a(), c.b_type, packed, &p.epilogue(), p.out(out),
+                          p.ldc());
+    qgemm::detail::set_rows_a_max_n_for_tests(SIZE_MAX);
+    if (s != QGEMM_OK) {
+      diff = name + run.what + " GEMM failed: " + qgemm_last_error();
+      break;
+    }
+    diff = compare(p, out, ref, (name + run.what).c_str());
+    if (!diff.empty()) break;
+  }
   qgemm_packed_b_destroy(packed);
-  if (s != QGEMM_OK) return name + " packed GEMM failed: " + qgemm_last_error();
-  return compare(p, out, ref, (name + " packed").c_str());
+  return diff;
 }
 
 std::vector<combo> all_combos(bool zero_point_modes) {

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "core/driver.h"
 #include "gemm_problem.h"
 #include "ref/reference.h"
 
@@ -223,13 +224,26 @@ class guarded_gemm {
     qgemm_packed_b* packed = nullptr;
     if (pack_b_for(k, c.K, c.N, &b_, &packed) != QGEMM_OK)
       return level + " pack failed: " + qgemm_last_error() + " — " + describe();
-    c_->fill_sentinel();
-    const qgemm_status s =
-        qgemm_gemm_packed(c.M, c.N, c.K, &a_, c.b_type, packed, &e_, c_->data(), p_.ldc());
+    // A kernel with two layouts of A (gemm_kernel::pack_a_rows) reads A through each.
+    std::vector<std::pair<size_t, const char*>> runs{{SIZE_MAX, " packed"}};
+    if (packed->kernel->pack_a_rows != nullptr)
+      runs = {{0, " packed, A in panels"}, {SIZE_MAX - 1, " packed, A in rows"}};
+    std::string diff;
+    for (const auto& [rows_a_max_n, what] : runs) {
+      qgemm::detail::set_rows_a_max_n_for_tests(rows_a_max_n);
+      c_->fill_sentinel();
+      const qgemm_status s =
+          qgemm_gemm_packed(c.M, c.N, c.K, &a_, c.b_type, packed, &e_, c_->data(), p_.ldc());
+      qgemm::detail::set_rows_a_max_n_for_tests(SIZE_MAX);
+      if (s != QGEMM_OK) {
+        diff = level + what + " GEMM failed: " + qgemm_last_error() + " — " + describe();
+        break;
+      }
+      diff = compare(level + what);
+      if (!diff.empty()) break;
+    }
     qgemm_packed_b_destroy(packed);
-    if (s != QGEMM_OK)
-      return level + " packed GEMM failed: " + qgemm_last_error() + " — " + describe();
-    return compare(level + " packed");
+    return diff;
   }
 
  private:

@@ -23,6 +23,7 @@
 #include "core/driver.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/epilogue.h"
 #include "core/error.h"
@@ -160,6 +161,22 @@ epilogue_plan make_plan(const qgemm_operand& a, const qgemm_packed_b& b, const g
 namespace {
 
 // Everything about one call that its tasks share, read-only.
+// Tests force either A layout of a kernel with pack_a_rows (driver.h); SIZE_MAX = the kernel's.
+std::atomic<size_t> g_rows_a_max_n_override{SIZE_MAX};
+
+}  // namespace
+
+void set_rows_a_max_n_for_tests(size_t n) {
+  g_rows_a_max_n_override.store(n, std::memory_order_relaxed);
+}
+
+namespace {
+
+size_t rows_a_max_n(const gemm_kernel& k) {
+  const size_t o = g_rows_a_max_n_override.load(std::memory_order_relaxed);
+  return o == SIZE_MAX ? k.rows_a_max_n : o;
+}
+
 struct gemm_call {
   const gemm_kernel* k;
   size_t M, N, K, kp, k_blocks;
@@ -225,12 +242,15 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   t.ep = g.ep;
   t.ld_partial = out ? out->ld : k.nc;
   t.ldc = g.ldc;
+  // A as rows of kp_r bytes (kernel.h: pack_a_rows) when this task's columns are few.
+  const bool a_rows = k.pack_a_rows != nullptr && n1 - n0 <= rows_a_max_n(k);
+  t.lda = a_rows ? kp_r * a_elem : 0;
 
   for (size_t ic = m0; ic < m1; ic += k.mc) {
     const size_t mc = std::min(k.mc, m1 - ic);
     pa.r0 = ic;
     pa.rows = mc;
-    k.pack_a(pa);
+    (a_rows ? k.pack_a_rows : k.pack_a)(pa);
     if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
     // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
     // epilogue to zero sums.
@@ -242,7 +262,8 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
       t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
       t.n = std::min(k.nr, nc - jr);
       t.col = jc + jr;
-      t.a = a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+      t.a = a_rows ? a_pack + (ir * kp_r + (pc - k0)) * a_elem
+                   : a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
       t.m = std::min(k.mr, mc - ir);
       t.row = ic + ir;
       t.partial = out ? out->dot + t.row * out->ld + t.col : partial + ir * k.nc + jr;

@@ -35,6 +35,10 @@ qgemm_packed_b& thread_scratch_packed_b();
 
 void release_thread_workspace();
 
+// Tests: makes every kernel with pack_a_rows (kernel.h) use it for tasks of at most n columns
+// (0: never, SIZE_MAX - 1: always), or, with SIZE_MAX, restores each kernel's own bound.
+void set_rows_a_max_n_for_tests(size_t n);
+
 }  // namespace qgemm::detail
 
 #endif  // QGEMM_KERNELS_CORE_DRIVER_H

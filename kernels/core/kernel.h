@@ -105,7 +105,9 @@ struct pack_args {
 // One MR x NR tile over one block of K.
 struct tile_args {
   size_t k_groups;          // number of KR-groups in this K block
-  const void* a;            // packed A panel at this K block
+  const void* a;            // packed A panel at this K block (lda == 0), or with pack_a_rows
+                            // (lda > 0) row 0 of the tile's A rows at this K block
+  size_t lda;               // 0: A in MR-row panels; else bytes from one A row to the next
   const void* b;            // packed B panel at this K block
   size_t m, n;              // valid rows and columns of the tile (1..MR, 1..NR)
   int32_t* partial;         // int32 partial sums of the earlier K blocks of this tile
@@ -146,6 +148,13 @@ struct gemm_kernel {
   // Optional: the small-M path (see gemv_args), used when M <= gemv_max_m.
   void (*gemv)(const gemv_args&) = nullptr;
   size_t gemv_max_m = 0;
+  // Optional: a cheaper A packing for narrow products. Packing A is paid once per row block and
+  // shared by the block's N / NR column tiles, so where those are few (resnet_conv3x3_56: 2)
+  // the panel packer's transposes cost more than the tile layout saves. pack_a_rows writes A
+  // as rows of kp elements (panels of one row, zero-padded), and the tiles get tile_args::lda;
+  // the driver uses it when the columns of a task number at most rows_a_max_n.
+  void (*pack_a_rows)(const pack_args&) = nullptr;
+  size_t rows_a_max_n = 0;
 };
 
 inline namespace QGEMM_KERNEL_NAMESPACE {

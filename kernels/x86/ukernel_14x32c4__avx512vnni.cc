@@ -113,15 +113,55 @@ void pack_a_14x32c4(const pack_args& p) {
 // nothing measurable where B is already cached (sq256, bert_attn_out, resnet_conv3x3_56).
 constexpr size_t kPrefetchBytes = 4096;
 
+// A as rows of kp bytes (gemm_kernel::pack_a_rows), for narrow products: per 64 bytes of a row
+// one masked load, xor, store and vpsadbw (the row sum, as in the panel packer), no transposes.
+// Each row is what a panel of one row in K-groups would be: the row, shifted to s8 and
+// zero-padded to kp. A transposed A (k-major) goes through the generic packer.
+void pack_a_rows_14x32c4(const pack_args& p) {
+  if (!p.k_contiguous) return pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(p);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(p.type == QGEMM_U8 ? 0x80 : 0x00));
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const size_t kp = round_up(p.k, kKR);
+  const auto* src = static_cast<const uint8_t*>(p.src);
+  auto* dst = static_cast<uint8_t*>(p.dst);
+  for (size_t r = 0; r < p.rows; ++r) {
+    const uint8_t* row = p.k > 0 ? src + (p.r0 + r) * p.ld : nullptr;  // K = 0: A may be NULL
+    uint8_t* out = dst + r * kp;
+    __m512i sum = _mm512_setzero_si512();
+    size_t chunks = 0;
+    for (size_t k0 = 0; k0 < kp; k0 += 64, ++chunks) {
+      const size_t valid = p.k > k0 ? std::min<size_t>(64, p.k - k0) : 0;
+      const size_t stored = std::min<size_t>(64, kp - k0);
+      const __mmask64 m = valid == 64 ? ~__mmask64{0} : ((__mmask64{1} << valid) - 1);
+      const __mmask64 ms = stored == 64 ? ~__mmask64{0} : ((__mmask64{1} << stored) - 1);
+      const __m512i v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + k0), flip));
+      _mm512_mask_storeu_epi8(out + k0, ms, v);
+      // x ^ 0x80 as unsigned is x + 128: 64 * 128 too much per chunk, zero bytes included
+      sum = _mm512_add_epi64(sum, _mm512_sad_epu8(_mm512_xor_si512(v, bias), _mm512_setzero_si512()));
+    }
+    const uint64_t excess = uint64_t{64 * 128} * chunks;
+    p.sums[r] = static_cast<int32_t>(
+        static_cast<uint32_t>(static_cast<uint64_t>(_mm512_reduce_add_epi64(sum)) - excess));
+  }
+}
+
 // The K loop: 2 x R accumulators that live in registers for the whole loop (every index into
 // `acc` is a constant after unrolling), stored once at the end into `out` (R x 32 int32).
-template <size_t R>
+// Rows = false: A in 14-row panels, row m's K-group at a + 4m. Rows = true: A in rows t.lda
+// apart, row m's K-group at base[m / 3] + (m % 3) * lda: five row pointers (rows 0, 3, 6, 9,
+// 12) and x86's base + index * {1, 2} addressing reach all 14 rows with no register spent per
+// row (fourteen pointers would not fit the 16 general-purpose registers).
+template <size_t R, bool Rows>
 inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
   __m512i acc[R][2];
 #pragma GCC unroll 14
   for (size_t m = 0; m < R; ++m) acc[m][0] = acc[m][1] = _mm512_setzero_si512();
 
   const auto* a = static_cast<const uint8_t*>(t.a);
+  const size_t lda = t.lda;
+  const uint8_t* base[5];
+#pragma GCC unroll 5
+  for (size_t i = 0; i < 5; ++i) base[i] = a + 3 * i * lda;
   const auto* b = static_cast<const uint8_t*>(t.b);
 #pragma GCC unroll 2
   for (size_t g = 0; g < t.k_groups; ++g) {
@@ -133,12 +173,17 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
 #pragma GCC unroll 14
     for (size_t m = 0; m < R; ++m) {
       int32_t a4;
-      std::memcpy(&a4, a + m * kKR, sizeof a4);
+      std::memcpy(&a4, Rows ? base[m / 3] + (m % 3) * lda : a + m * kKR, sizeof a4);
       const __m512i am = _mm512_set1_epi32(a4);  // folds into vpdpbusd's {1to16} operand
       acc[m][0] = _mm512_dpbusd_epi32(acc[m][0], b0, am);
       acc[m][1] = _mm512_dpbusd_epi32(acc[m][1], b1, am);
     }
-    a += kMR * kKR;
+    if constexpr (Rows) {
+#pragma GCC unroll 5
+      for (size_t i = 0; i < 5; ++i) base[i] += kKR;
+    } else {
+      a += kMR * kKR;
+    }
     b += kNR * kKR;
   }
 #pragma GCC unroll 14
@@ -152,7 +197,10 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
 template <size_t R>
 void tile_rows(const tile_args& t) {
   alignas(64) int32_t dot[R * kNR];
-  dot_rows<R>(t, dot);
+  if (t.lda != 0)
+    dot_rows<R, true>(t, dot);
+  else
+    dot_rows<R, false>(t, dot);
   finish_tile16<R, kNR>(dot, t);
 }
 
@@ -171,7 +219,7 @@ constexpr size_t kGemvMaxM = 4;
 template <size_t R>
 void gemv_rows(const gemv_args& g) {
   pack_args pa = g.a;
-  pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(pa);
+  pack_a_rows_14x32c4(pa);
   const auto* a_rows = static_cast<const uint8_t*>(pa.dst);
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
   const epilogue_plan& ep = *g.ep;
@@ -222,6 +270,8 @@ extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     &tile_14x32c4,
     &gemv_14x32c4,
     kGemvMaxM,
+    &pack_a_rows_14x32c4,
+    /*rows_a_max_n=*/1024,
 };
 
 }  // namespace qgemm::detail
