@@ -4,6 +4,8 @@
 #   bash tools/setup-debian.sh           what the build and the tests need
 #   bash tools/setup-debian.sh --bench   also libdnnl-dev (oneDNN), optional: the benchmark
 #                                        compares with it when present (tools/bench.sh)
+#   bash tools/setup-debian.sh --arm     also the aarch64 cross toolchain, qemu-user and what
+#                                        unpacks Debian source packages (tools/test-aarch64.sh)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -16,4 +18,8 @@ if [ "${1:-}" = "--bench" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
     echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \
          "for oneDNN" >&2
+fi
+if [ "${1:-}" = "--arm" ]; then
+  $SUDO apt-get install -y -qq --no-install-recommends \
+    g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user googletest dpkg-dev >/dev/null
 fi
