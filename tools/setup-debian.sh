@@ -6,6 +6,8 @@
 #                                        sgemm), optional: the benchmark compares with them when
 #                                        present, and python3-matplotlib for its chart
 #                                        (tools/bench.sh)
+#   bash tools/setup-debian.sh --arm     also the aarch64 cross toolchain, qemu-user and what
+#                                        unpacks Debian source packages (tools/test-aarch64.sh)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -22,4 +24,8 @@ if [ "${1:-}" = "--bench" ]; then
     >/dev/null ||
     echo "setup-debian.sh: warning: libopenblas-dev or python3-matplotlib not installed; no" \
          "x sgemm column or no chart" >&2
+fi
+if [ "${1:-}" = "--arm" ]; then
+  $SUDO apt-get install -y -qq --no-install-recommends \
+    g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user googletest dpkg-dev >/dev/null
 fi
