@@ -31,11 +31,6 @@ namespace {
 
 constexpr const char* kTool = "qgemm-gemm";
 
-class usage_error : public tool_error {
- public:
-  using tool_error::tool_error;
-};
-
 void print_usage(FILE* to) {
   std::fprintf(to,
       "Usage: qgemm-gemm A.npy B.npy -o C.npy [options]\n"
@@ -407,14 +402,5 @@ int run(int argc, char** argv) {
 }  // namespace qgemm_tools
 
 int main(int argc, char** argv) {
-  qgemm_tools::install_cleanup_handlers();
-  try {
-    return qgemm_tools::run(argc, argv);
-  } catch (const qgemm_tools::usage_error& e) {
-    std::fprintf(stderr, "qgemm-gemm: error: %s\n(run qgemm-gemm --help for usage)\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qgemm-gemm: error: %s\n", e.what());
-    return 1;
-  }
+  return qgemm_tools::tool_main("qgemm-gemm", qgemm_tools::run, argc, argv);
 }

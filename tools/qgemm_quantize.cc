@@ -109,11 +109,6 @@ void print_usage(FILE* to) {
       "output file is left behind.\n");
 }
 
-class usage_error : public tool_error {
- public:
-  using tool_error::tool_error;
-};
-
 options parse_options(int argc, char** argv) {
   options o;
   bool have_scheme = false;
@@ -715,15 +710,5 @@ int run(int argc, char** argv) {
 }  // namespace qgemm_tools
 
 int main(int argc, char** argv) {
-  qgemm_tools::install_cleanup_handlers();
-  try {
-    return qgemm_tools::run(argc, argv);
-  } catch (const qgemm_tools::usage_error& e) {
-    std::fprintf(stderr, "qgemm-quantize: error: %s\n(run qgemm-quantize --help for usage)\n",
-                 e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qgemm-quantize: error: %s\n", e.what());
-    return 1;
-  }
+  return qgemm_tools::tool_main("qgemm-quantize", qgemm_tools::run, argc, argv);
 }

@@ -144,6 +144,19 @@ void atomic_output::commit() {
   unregister_temp_file(slot_);
 }
 
+int tool_main(const char* tool, int (*run)(int, char**), int argc, char** argv) {
+  install_cleanup_handlers();
+  try {
+    return run(argc, argv);
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "%s: error: %s\n(run %s --help for usage)\n", tool, e.what(), tool);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", tool, e.what());
+    return 1;
+  }
+}
+
 void install_cleanup_handlers() {
   for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
     std::signal(signal_number, remove_temp_files_and_die);

@@ -65,6 +65,16 @@ class atomic_output {
   bool committed_ = false;
 };
 
+// A bad command line: the tool exits with status 2 and points at --help.
+class usage_error : public tool_error {
+ public:
+  using tool_error::tool_error;
+};
+
+// The whole main() of a tool: installs the cleanup handlers, runs `run`, and turns an exception
+// into "<tool>: error: ..." on stderr and exit status 2 (usage_error) or 1 (anything else).
+int tool_main(const char* tool, int (*run)(int, char**), int argc, char** argv);
+
 // Installs SIGINT/SIGTERM/SIGHUP handlers that remove every uncommitted atomic_output's
 // temporary file before the process dies. Call once at the start of main().
 void install_cleanup_handlers();
