@@ -11,6 +11,12 @@
 //   pack A   kPackCost * rows * kp        each task packs (and sums) its own rows of A, so
 //                                         splitting N repacks the same rows once per column
 //                                         range
+//   read B   kStreamCost * ceil(rows / MC) * ct * NR * kp
+//                                         each block of MC rows streams the task's columns of B
+//                                         from memory (or L3) once, so splitting M makes every
+//                                         task read the same B again: what decides a decode
+//                                         shape whose M is a few tiles (M = 16 on an 8-row
+//                                         kernel), which is bound by reading B
 //
 // and the call takes as long as its slowest task. Among every pm x pn with pm <= row tiles,
 // pn <= column tiles and pm * pn <= the threads the work allows, the cheapest wins (fewer tasks
@@ -28,11 +34,17 @@ namespace {
 // much as this many multiply-adds in a tile.
 constexpr double kPackCost = 8.0;
 
+// Streaming one byte of B from L3 or memory (20-60 GB/s) costs about as much as this many
+// multiply-adds of a core (200-250 G/s on AVX512-VNNI).
+constexpr double kStreamCost = 4.0;
+
 double task_cost(const gemm_kernel& k, size_t rows, size_t col_tiles, size_t kp) {
   const double row_tiles = static_cast<double>((rows + k.mr - 1) / k.mr);
   const double kpd = static_cast<double>(std::max<size_t>(kp, 1));
+  const double row_blocks = static_cast<double>((rows + k.mc - 1) / k.mc);
   return (static_cast<double>(rows) + row_tiles) * static_cast<double>(col_tiles * k.nr) * kpd +
-         kPackCost * static_cast<double>(rows) * kpd;
+         kPackCost * static_cast<double>(rows) * kpd +
+         kStreamCost * row_blocks * static_cast<double>(col_tiles * k.nr) * kpd;
 }
 
 }  // namespace
