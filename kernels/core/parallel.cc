@@ -2,6 +2,7 @@
 // runs on the calling thread unless the caller supplies a pool.
 #include "core/parallel.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "core/partition.h"
@@ -42,7 +43,11 @@ void run_tasks(const thread_plan& plan, size_t n_tasks, qgemm_task_fn fn, void* 
   }
 #if defined(QGEMM_HAVE_OPENMP)
   const long n = static_cast<long>(n_tasks);
-#pragma omp parallel for num_threads(static_cast<int>(n_tasks)) schedule(static, 1)
+  // More tasks than threads (the driver's split of M, see split_rows_finer in driver.cc): taken
+  // one at a time, so the thread that starts first (the caller's, while OpenMP wakes the others
+  // with OMP_WAIT_POLICY=passive) takes more of them.
+  const int team = static_cast<int>(std::min(n_tasks, std::max<size_t>(plan.threads, 1)));
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
   for (long i = 0; i < n; ++i) fn(arg, static_cast<size_t>(i));
 #else
   for (size_t i = 0; i < n_tasks; ++i) fn(arg, i);
