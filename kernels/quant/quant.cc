@@ -43,11 +43,13 @@
 #include <new>
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/error.h"
 #include "qgemm/qgemm.h"
 
 namespace {
 
+using qgemm::detail::allocation_permitted;
 using qgemm::detail::fail;
 
 // What the 16-bit storage types hold between them: every qrange must fit here.
@@ -350,6 +352,7 @@ qgemm_status qgemm_calibrate_percentile(const float* x, size_t n, int32_t bits, 
   // mutable copy, which costs n floats of memory.
   std::vector<float> magnitudes;
   try {
+    if (!allocation_permitted()) throw std::bad_alloc();  // the tests' injected failure
     magnitudes.resize(n);
   } catch (const std::bad_alloc&) {
     return fail(QGEMM_ERROR_OUT_OF_MEMORY, "%s: cannot allocate a copy of |x| (n = %zu floats)",
