@@ -2,6 +2,7 @@
 # Installs what qgemm needs to build, test and benchmark on Debian 12 (all from Debian's
 # packages; nothing is downloaded at build time). Run as root, or with sudo available.
 #   bash tools/setup-debian.sh           what the build and the tests need
+#   bash tools/setup-debian.sh --fuzz    also clang-14 and libclang-rt-14-dev (tools/fuzz.sh)
 #   bash tools/setup-debian.sh --bench   also libdnnl-dev (oneDNN), optional: the benchmark
 #                                        compares with it when present (tools/bench.sh)
 set -euo pipefail
@@ -12,6 +13,9 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   cmake g++ ninja-build make libgtest-dev libgmock-dev libbenchmark-dev libxsimd-dev \
   pkgconf util-linux >/dev/null
+if [ "${1:-}" = "--fuzz" ]; then  # tools/fuzz.sh: clang 14 with libFuzzer and the sanitizers
+  $SUDO apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null
+fi
 if [ "${1:-}" = "--bench" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
     echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \

@@ -242,7 +242,8 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
       t.a = a_pack + (ir / k.mr * kp + pc) * k.mr * a_elem;
       t.m = std::min(k.mr, mc - ir);
       t.row = ic + ir;
-      t.partial = partial + ir * k.nc + jr;
+      // Unsplit K never reserves (or reads) the partial sums: no arithmetic on a null pointer.
+      t.partial = split_k ? partial + ir * k.nc + jr : nullptr;
       t.row_sum = row_sum + ir;
       t.neg_abs_sums =
           abs_sign ? neg_abs_sums + ((ir / k.mr) * k_blocks + pc / k.kc) * k.mr : nullptr;
