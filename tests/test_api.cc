@@ -10,6 +10,7 @@
 #include <new>
 #include <thread>
 
+#include "core/serialize.h"
 #include "gemm_problem.h"
 #include "qgemm/qgemm.hpp"
 #include "ref/reference.h"
@@ -244,7 +245,7 @@ TEST(PackedB, SharedByManyThreadsAtOnce) {
   qgemm_packed_b* packed = nullptr;
   ASSERT_EQ(qgemm_pack_b(base.K, base.N, &weights.b(), &packed), QGEMM_OK);
 
-  constexpr int kThreads = 6;
+  constexpr int kThreads = 8;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -270,6 +271,67 @@ TEST(PackedB, SharedByManyThreadsAtOnce) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   qgemm_packed_b_destroy(packed);
+}
+
+// The form of the test above, on every kernel this machine runs: one packed B (and the
+// same B loaded back from its blob) shared by 8 threads, each running its own sequence of GEMMs
+// (M from 1 to past MC, every epilogue output, u8/s8 and transposed A, per-row zero points),
+// while two of them also run one-shot GEMMs; every result must equal the reference.
+TEST(PackedB, SharedByEightThreadsOnEveryKernel) {
+  constexpr int kThreads = 8, kIterations = 24;
+  for (const kernel_under_test& k : kernels_under_test()) {
+    SCOPED_TRACE(k.name());
+    gemm_case base = small_case();
+    base.N = 2 * k.info.nr + 5;  // several column panels and an edge panel
+    base.K = 2 * k.info.kr * 9 + 3;
+    const gemm_problem weights(base);
+    qgemm_packed_b* packed = nullptr;
+    ASSERT_EQ(pack_b_for(k, base.K, base.N, &weights.b(), &packed), QGEMM_OK);
+    std::vector<uint8_t> blob;
+    size_t bytes = 0;
+    ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
+    blob.resize(bytes);
+    ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+    qgemm_packed_b* loaded = nullptr;
+    ASSERT_EQ(qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &loaded),
+              QGEMM_OK);
+
+    std::atomic<int> failures{0}, runs{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int iter = 0; iter < kIterations; ++iter) {
+          gemm_case g = base;
+          g.M = 1 + (t * 13 + iter * 7) % (k.info.mc + 9);
+          g.out = kAllOutputs[(t + iter) % 6];
+          g.a_type = (t + iter) % 2 ? QGEMM_U8 : QGEMM_S8;
+          g.a_trans = (t / 2 + iter) % 2 ? QGEMM_TRANS : QGEMM_NO_TRANS;
+          g.za_per_row = (t + iter / 2) % 2;
+          g.seed = static_cast<uint32_t>(7000 + 100 * t + iter);
+          const gemm_problem p(g);
+          std::vector<uint8_t> ref = p.fresh_output();
+          qgemm::ref::gemm(g.M, g.N, g.K, p.a(), weights.b(), p.epilogue(), p.out(ref), p.ldc());
+          const qgemm_packed_b* b = iter % 2 ? loaded : packed;
+          std::vector<uint8_t> out = p.fresh_output();
+          if (qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), base.b_type, b, &p.epilogue(), p.out(out),
+                                p.ldc()) != QGEMM_OK || out != ref)
+            ++failures;
+          if (t < 2) {  // one-shot calls (the selected kernel) interleaved with the packed ones
+            std::vector<uint8_t> once = p.fresh_output();
+            if (qgemm_gemm(g.M, g.N, g.K, &p.a(), &p.b(), &p.epilogue(), p.out(once), p.ldc()) !=
+                    QGEMM_OK || once != p.reference())
+              ++failures;
+          }
+          ++runs;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(runs.load(), kThreads * kIterations);
+    qgemm_packed_b_destroy(packed);
+    qgemm_packed_b_destroy(loaded);
+  }
 }
 
 TEST(Workspace, SteadyStateCallsDoNotAllocate) {

@@ -8,6 +8,9 @@
 //   - write nothing: C is filled with a canary pattern (larger than any C of the problem) and
 //     must be byte-for-byte unchanged; a pack's `*out` keeps its sentinel value; a get_info /
 //     from_name / kernel_info output struct keeps its old contents.
+// The canary is also run on every kernel this machine runs, one-shot and packed (from a fresh
+// pack and from a loaded blob): CanaryOnEveryKernel at the end. (Out-of-memory rejections:
+// test_limits.cc; serialization's: test_serialize.cc.)
 // The empty-matrix cases that must be ACCEPTED (NULL data when M*K or K*N is 0, NULL C when
 // M or N is 0, K == 0 running the epilogue on acc = 0) are here too, with exact expected values,
 // as are the C++ exceptions and the per-thread message.
@@ -23,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/serialize.h"
+#include "gemm_problem.h"
 #include "qgemm/qgemm.h"
 #include "qgemm/qgemm.hpp"
 
@@ -1322,6 +1327,99 @@ TEST(CppApiIsaThrows, IsaFunctionsThrow) {
                   {qgemm_isa_name(unavailable)});
   }
   EXPECT_EQ(qgemm::isa_from_name("scalar"), QGEMM_ISA_SCALAR);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The canary on every kernel: rejection happens before dispatch, so no kernel may ever see a
+// rejected call; this checks it, for each kernel this machine runs, one-shot (levels) and packed
+// (B packed for the kernel, and the same B loaded from its blob).
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+struct mutation {
+  const char* what;
+  qgemm_status expected;
+  void (*apply)(qgemm_test::gemm_case& g, qgemm_operand& a, qgemm_epilogue& e, int64_t& M,
+                int64_t& ldc, bool& null_c);
+};
+
+const mutation kMutations[] = {
+    {"negative M", QGEMM_ERROR_INVALID_SIZE,
+     [](qgemm_test::gemm_case&, qgemm_operand&, qgemm_epilogue&, int64_t& M, int64_t&, bool&) { M = -3; }},
+    {"lda too small", QGEMM_ERROR_INVALID_STRIDE,
+     [](qgemm_test::gemm_case& g, qgemm_operand& a, qgemm_epilogue&, int64_t&, int64_t&, bool&) { a.ld = g.K - 1; }},
+    {"A zero point out of range", QGEMM_ERROR_ZERO_POINT_RANGE,
+     [](qgemm_test::gemm_case&, qgemm_operand& a, qgemm_epilogue&, int64_t&, int64_t&, bool&) { a.zero_point = 256; }},
+    {"A type", QGEMM_ERROR_INVALID_TYPE,
+     [](qgemm_test::gemm_case&, qgemm_operand& a, qgemm_epilogue&, int64_t&, int64_t&, bool&) { a.type = QGEMM_F32; }},
+    {"output kind", QGEMM_ERROR_INVALID_TYPE,
+     [](qgemm_test::gemm_case&, qgemm_operand&, qgemm_epilogue& e, int64_t&, int64_t&, bool&) { e.output = raw_enum<qgemm_output>(17); }},
+    {"scale NaN", QGEMM_ERROR_INVALID_SCALE,
+     [](qgemm_test::gemm_case&, qgemm_operand&, qgemm_epilogue& e, int64_t&, int64_t&, bool&) {
+       static const float nan_scale = kNaN;
+       e.scale = &nan_scale;
+       e.scale_per_column = 0;
+     }},
+    {"clamp reversed", QGEMM_ERROR_INVALID_ARGUMENT,
+     [](qgemm_test::gemm_case&, qgemm_operand&, qgemm_epilogue& e, int64_t&, int64_t&, bool&) {
+       e.out_min = 10;
+       e.out_max = -10;
+     }},
+    {"ldc below N", QGEMM_ERROR_INVALID_STRIDE,
+     [](qgemm_test::gemm_case& g, qgemm_operand&, qgemm_epilogue&, int64_t&, int64_t& ldc, bool&) { ldc = g.N - 1; }},
+    {"NULL C", QGEMM_ERROR_NULL_POINTER,
+     [](qgemm_test::gemm_case&, qgemm_operand&, qgemm_epilogue&, int64_t&, int64_t&, bool& null_c) { null_c = true; }},
+};
+
+TEST(CanaryOnEveryKernel, RejectedCallsLeaveCByteForByteUnchanged) {
+  using namespace qgemm_test;
+  qgemm_isa selected{};
+  ASSERT_EQ(qgemm_selected_isa(&selected), QGEMM_OK);
+  for (const kernel_under_test& k : kernels_under_test()) {
+    gemm_case g;
+    g.M = 2 * k.info.mr + 1;
+    g.N = k.info.nr + 3;
+    g.K = 2 * k.info.kr + 1;
+    g.out = out_kind::requant_float_s8;
+    const gemm_problem p(g);
+    qgemm_packed_b* packed = nullptr;
+    ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
+    size_t bytes = 0;
+    ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
+    std::vector<uint8_t> blob(bytes);
+    ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+    qgemm_packed_b* loaded = nullptr;
+    ASSERT_EQ(qgemm::detail::load_packed_b(blob.data(), bytes, k.test_only, &loaded), QGEMM_OK);
+    const bool one_shot = select_for_one_shot(k).empty();
+    for (const mutation& m : kMutations) {
+      SCOPED_TRACE(k.name() + ": " + m.what);
+      gemm_case spec = g;
+      qgemm_operand a = p.a();
+      qgemm_epilogue e = p.epilogue();
+      int64_t M = g.M, ldc = p.ldc();
+      bool null_c = false;
+      m.apply(spec, a, e, M, ldc, null_c);
+      const std::vector<uint8_t> canary = p.fresh_output();
+      for (int path = 0; path < 3; ++path) {
+        if (path == 0 && !one_shot) continue;
+        std::vector<uint8_t> c = canary;
+        void* C = null_c ? nullptr : p.out(c);
+        plant_stale_message();
+        const qgemm_status s =
+            path == 0 ? qgemm_gemm(M, g.N, g.K, &a, &p.b(), &e, C, ldc)
+                      : qgemm_gemm_packed(M, g.N, g.K, &a, g.b_type, path == 1 ? packed : loaded,
+                                          &e, C, ldc);
+        expect_failure(s, m.expected, {});
+        EXPECT_EQ(c, canary) << "path " << path << " wrote C";
+      }
+    }
+    qgemm_packed_b_destroy(packed);
+    qgemm_packed_b_destroy(loaded);
+  }
+  ASSERT_EQ(qgemm_set_isa(selected), QGEMM_OK);
 }
 
 }  // namespace

@@ -310,6 +310,18 @@ TEST(QuantPercentile, SingleElement) {
   EXPECT_EQ(params.qmax, 7);
 }
 
+// Found by fuzz_quant: a percentile interpolated between 0 and a tiny value is a subnormal
+// double (1e-30 * 1e-293 = 1e-323) whose scale clip / 127 underflows to 0. Such a clip is 0 at
+// float precision, so it gets the zero clip's s = 1, never an invalid s = 0.
+TEST(QuantPercentile, ClipThatUnderflowsTheScaleGivesScaleOne) {
+  const float x[] = {0.0f, 1e-30f};
+  qgemm_qparams params;
+  ASSERT_EQ(qgemm_calibrate_percentile(x, 2, 8, 1e-291, &params), QGEMM_OK);
+  EXPECT_EQ(params.scale, 1.0);
+  EXPECT_EQ(params.zero_point, 0);
+  EXPECT_EQ(params.qmax, 127);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Round trip
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #                                        (tools/bench.sh)
 #   bash tools/setup-debian.sh --arm     also the aarch64 cross toolchain, qemu-user and what
 #                                        unpacks Debian source packages (tools/test-aarch64.sh)
+#   bash tools/setup-debian.sh --fuzz    also clang-14 and libclang-rt-14-dev (tools/fuzz.sh)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -16,6 +17,9 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   cmake g++ ninja-build make libgtest-dev libgmock-dev libbenchmark-dev libxsimd-dev \
   pkgconf util-linux >/dev/null
+if [ "${1:-}" = "--fuzz" ]; then  # tools/fuzz.sh: clang 14 with libFuzzer and the sanitizers
+  $SUDO apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null
+fi
 if [ "${1:-}" = "--bench" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null ||
     echo "setup-debian.sh: warning: libdnnl-dev not installed; the benchmark table shows n/a" \

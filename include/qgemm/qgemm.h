@@ -41,7 +41,9 @@ typedef enum qgemm_status {
   QGEMM_ERROR_ZERO_POINT_RANGE = 5, /* a zero point outside its element type's range */
   QGEMM_ERROR_INVALID_SCALE = 6,    /* a scale that is non-finite or not positive */
   QGEMM_ERROR_INVALID_ARGUMENT = 7, /* any other bad value (clamp bounds, bits, percentile...) */
-  QGEMM_ERROR_INVALID_DATA = 8,     /* empty data, or a NaN/Inf in data to calibrate */
+  QGEMM_ERROR_INVALID_DATA = 8,     /* empty data, or a NaN/Inf in data to calibrate; a
+                                       packed-B blob that is truncated, corrupted or of an
+                                       unknown format */
   QGEMM_ERROR_PACKED_MISMATCH = 9,  /* a packed B used with another K, N or type */
   QGEMM_ERROR_UNSUPPORTED_ISA = 10, /* an unknown ISA name, or one this build/CPU cannot run */
   QGEMM_ERROR_OUT_OF_MEMORY = 11
@@ -197,6 +199,35 @@ qgemm_status qgemm_packed_b_get_info(const qgemm_packed_b* packed, qgemm_packed_
 qgemm_status qgemm_gemm_packed(int64_t M, int64_t N, int64_t K, const qgemm_operand* a,
                                qgemm_type b_type, const qgemm_packed_b* b,
                                const qgemm_epilogue* epilogue, void* C, int64_t ldc);
+
+/*
+ * Packed weights as bytes: a packed B written to a caller's buffer (a "blob", e.g. to store in
+ * a model file) and loaded back, so a runtime packs once and maps the result later. The blob
+ * holds a versioned header (format version, the library version that wrote it), the kernel it
+ * was packed for (name, ISA level, tile, packed element types), K, N, B's type, transpose and
+ * zero-point mode, the panels with their column sums and zero points, and an FNV-1a 64
+ * checksum of all of it. Its layout is fixed (little-endian) and documented in docs/api.md.
+ *
+ * A blob is only usable by the kernel it was packed for, and it does not hold the original B,
+ * so it cannot be repacked for another ISA: loading a blob whose kernel this library does not
+ * have, or that this CPU/OS cannot run, fails with QGEMM_ERROR_UNSUPPORTED_ISA and a message
+ * naming the blob's kernel and level and this machine's best level. Keep B (or a blob per ISA
+ * level) to serve machines of several kinds.
+ */
+/* The exact size in bytes of the blob of `packed`. Rejects NULL arguments. */
+qgemm_status qgemm_packed_b_serialized_size(const qgemm_packed_b* packed, size_t* size);
+/* Writes the blob of `packed` to buffer[0 .. size) and sets *written (if not NULL) to its size.
+ * Rejects NULL packed/buffer, and a capacity below the size (QGEMM_ERROR_INVALID_SIZE; nothing
+ * is written then). */
+qgemm_status qgemm_packed_b_serialize(const qgemm_packed_b* packed, void* buffer,
+                                      size_t capacity, size_t* written);
+/* Creates a packed B from a blob of exactly `size` bytes (the data is copied; it may be freed
+ * after the call). Nothing in it is trusted. Rejects NULL data/out; with
+ * QGEMM_ERROR_INVALID_DATA a blob that is truncated, has trailing bytes, lacks the magic, has
+ * another format version, fails its checksum, or holds an invalid field or value; with
+ * QGEMM_ERROR_UNSUPPORTED_ISA a blob packed for a kernel not built in or not runnable here;
+ * QGEMM_ERROR_OUT_OF_MEMORY. On failure *out is not written. */
+qgemm_status qgemm_packed_b_load(const void* data, size_t size, qgemm_packed_b** out);
 
 /* Frees the calling thread's cached workspace (the next call allocates it again). */
 void qgemm_release_thread_workspace(void);

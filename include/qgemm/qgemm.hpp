@@ -92,7 +92,25 @@ class packed_b {
   qgemm_type type() const { return info().type; }
   const qgemm_packed_b* get() const noexcept { return ptr_.get(); }
 
+  // The blob of this packed B (qgemm_packed_b_serialize).
+  std::vector<uint8_t> serialize() const {
+    size_t size = 0;
+    check(qgemm_packed_b_serialized_size(ptr_.get(), &size));
+    std::vector<uint8_t> blob(size);
+    check(qgemm_packed_b_serialize(ptr_.get(), blob.data(), blob.size(), nullptr));
+    return blob;
+  }
+  // A packed B from a blob (qgemm_packed_b_load): throws for a truncated, corrupted or foreign
+  // blob.
+  static packed_b load(const void* data, size_t size) {
+    qgemm_packed_b* p = nullptr;
+    check(qgemm_packed_b_load(data, size, &p));
+    return packed_b(p);
+  }
+  static packed_b load(const std::vector<uint8_t>& blob) { return load(blob.data(), blob.size()); }
+
  private:
+  explicit packed_b(qgemm_packed_b* p) noexcept { ptr_.reset(p); }
   struct deleter {
     void operator()(qgemm_packed_b* p) const noexcept { qgemm_packed_b_destroy(p); }
   };

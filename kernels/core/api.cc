@@ -4,6 +4,7 @@
 #include <cmath>
 #include <new>
 
+#include "core/buffer.h"
 #include "core/dispatch.h"
 #include "core/driver.h"
 #include "core/error.h"
@@ -40,7 +41,7 @@ qgemm_status new_packed_b(const gemm_kernel& k, int64_t K, int64_t N, const qgem
   if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
   QGEMM_RETURN_IF_ERROR(validate_sizes(0, N, K));
   QGEMM_RETURN_IF_ERROR(validate_operand('B', b, K, N));
-  auto* packed = new (std::nothrow) qgemm_packed_b;
+  auto* packed = allocation_permitted() ? new (std::nothrow) qgemm_packed_b : nullptr;
   if (packed == nullptr) return fail(QGEMM_ERROR_OUT_OF_MEMORY, "cannot allocate a packed B");
   const qgemm_status s = pack_b(k, static_cast<size_t>(K), static_cast<size_t>(N), *b, *packed);
   if (s != QGEMM_OK) {

@@ -266,7 +266,10 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
                    : a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
       t.m = std::min(k.mr, mc - ir);
       t.row = ic + ir;
-      t.partial = out ? out->dot + t.row * out->ld + t.col : partial + ir * k.nc + jr;
+      // Unsplit K never reserves (or reads) the partial sums: no arithmetic on a null pointer.
+      t.partial = out       ? out->dot + t.row * out->ld + t.col
+                  : partial ? partial + ir * k.nc + jr
+                            : nullptr;
       t.row_sum = row_sum + ir;
       t.neg_abs_sums =
           abs_sign ? neg_abs_sums + ((ir / k.mr) * kb_r + (pc - k0) / k.kc) * k.mr : nullptr;

@@ -43,11 +43,13 @@
 #include <new>
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/error.h"
 #include "qgemm/qgemm.h"
 
 namespace {
 
+using qgemm::detail::allocation_permitted;
 using qgemm::detail::fail;
 
 // What the 16-bit storage types hold between them: every qrange must fit here.
@@ -215,7 +217,11 @@ qgemm_status asymmetric_params(const char* function, double alpha, double beta,
 qgemm_qparams symmetric_params(double clip, int32_t bits) {
   const int32_t qmax = (int32_t{1} << (bits - 1)) - 1;
   qgemm_qparams params;
-  params.scale = clip > 0.0 ? clip / qmax : 1.0;
+  // A percentile interpolated between 0 and a tiny |x| can be a subnormal double whose quotient
+  // underflows to 0 (found by fuzz_quant): such a clip is 0 at float precision (NumPy's float32
+  // percentile gives 0), so it takes the zero clip's s = 1 rather than an invalid s = 0.
+  const double scale = clip / qmax;
+  params.scale = clip > 0.0 && scale > 0.0 ? scale : 1.0;
   params.zero_point = 0;
   params.qmin = -qmax;
   params.qmax = qmax;
@@ -350,6 +356,7 @@ qgemm_status qgemm_calibrate_percentile(const float* x, size_t n, int32_t bits, 
   // mutable copy, which costs n floats of memory.
   std::vector<float> magnitudes;
   try {
+    if (!allocation_permitted()) throw std::bad_alloc();  // the tests' injected failure
     magnitudes.resize(n);
   } catch (const std::bad_alloc&) {
     return fail(QGEMM_ERROR_OUT_OF_MEMORY, "%s: cannot allocate a copy of |x| (n = %zu floats)",
