@@ -13,8 +13,13 @@ SIZE_MB=${SIZE_MB:-200}
 BUILD_DIR=${BUILD_DIR:-build-check-large}
 PYTHON=${PYTHON:-/usr/bin/python3}
 
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DQGEMM_BUILD_TOOLS=ON \
-  -DQGEMM_BUILD_TESTS=OFF -DQGEMM_BUILD_BENCH=OFF >/dev/null
+# A fresh build dir gets the tools only; an existing one (BUILD_DIR=build-test) keeps its tests.
+if [ -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" -DQGEMM_BUILD_TOOLS=ON >/dev/null
+else
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DQGEMM_BUILD_TOOLS=ON \
+    -DQGEMM_BUILD_TESTS=OFF -DQGEMM_BUILD_BENCH=OFF >/dev/null
+fi
 cmake --build "$BUILD_DIR" --target qgemm-quantize qgemm-check-large-helper >/dev/null
 tool="$BUILD_DIR/tools/qgemm-quantize"
 helper="$BUILD_DIR/tools/qgemm-check-large-helper"
