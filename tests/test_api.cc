@@ -276,7 +276,8 @@ TEST(PackedB, SharedByManyThreadsAtOnce) {
 // The form of the test above, on every kernel this machine runs: one packed B (and the
 // same B loaded back from its blob) shared by 8 threads, each running its own sequence of GEMMs
 // (M from 1 to past MC, every epilogue output, u8/s8 and transposed A, per-row zero points),
-// while two of them also run one-shot GEMMs; every result must equal the reference.
+// half of them with 2 threads inside each call, while two also run one-shot GEMMs; every result
+// must equal the reference.
 TEST(PackedB, SharedByEightThreadsOnEveryKernel) {
   constexpr int kThreads = 8, kIterations = 24;
   for (const kernel_under_test& k : kernels_under_test()) {
@@ -312,9 +313,14 @@ TEST(PackedB, SharedByEightThreadsOnEveryKernel) {
           std::vector<uint8_t> ref = p.fresh_output();
           qgemm::ref::gemm(g.M, g.N, g.K, p.a(), weights.b(), p.epilogue(), p.out(ref), p.ldc());
           const qgemm_packed_b* b = iter % 2 ? loaded : packed;
+          // Threads inside each call too (OpenMP teams, one per calling thread) on every other
+          // thread: 2 tasks wherever the shape has 2 tiles.
+          qgemm_context ctx = qgemm_context_default();
+          ctx.num_threads = t % 2 ? 2 : 1;
+          ctx.min_macs_per_task = 1;
           std::vector<uint8_t> out = p.fresh_output();
-          if (qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), base.b_type, b, &p.epilogue(), p.out(out),
-                                p.ldc()) != QGEMM_OK || out != ref)
+          if (qgemm_gemm_packed_ctx(&ctx, g.M, g.N, g.K, &p.a(), base.b_type, b, &p.epilogue(),
+                                    p.out(out), p.ldc()) != QGEMM_OK || out != ref)
             ++failures;
           if (t < 2) {  // one-shot calls (the selected kernel) interleaved with the packed ones
             std::vector<uint8_t> once = p.fresh_output();
