@@ -3,12 +3,22 @@
 # model: max (dispatch must pick i8mm), neoverse-n1 (neondot), cortex-a53 (neon). Each model runs
 # every level it supports through the full reference comparison (docs/arm.md).
 #   bash tools/test-aarch64.sh              Release cross build in build-aarch64/
+#   QGEMM_SANITIZE=1 bash tools/test-aarch64.sh   the same under ASan + UBSan (build-aarch64-asan/;
+#                                           LeakSanitizer is off: it does not work under qemu)
 # Installs what it needs from Debian (tools/setup-debian.sh --arm). Google Benchmark for aarch64
 # is built from Debian's source package (apt-get source benchmark, into build-aarch64/deps/);
 # if it cannot be fetched the benchmark is left out and the tests still run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup-debian.sh --arm
+build_args=(-DCMAKE_BUILD_TYPE=Release)
+if [ "${QGEMM_SANITIZE:-0}" = 1 ]; then
+  BUILD_DIR=${BUILD_DIR:-build-aarch64-asan}
+  san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+  build_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_C_FLAGS=$san" "-DCMAKE_CXX_FLAGS=$san"
+              "-DCMAKE_EXE_LINKER_FLAGS=$san")
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+fi
 BUILD_DIR=${BUILD_DIR:-build-aarch64}
 mkdir -p "$BUILD_DIR/deps"
 deps=$(cd "$BUILD_DIR/deps" && pwd)
@@ -36,7 +46,7 @@ if [ -f "$deps/benchmark/CMakeLists.txt" ]; then
 fi
 
 # Tools off: their tests run the tool binaries as child processes, which needs binfmt for qemu.
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S . -B "$BUILD_DIR" -G Ninja "${build_args[@]}" \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake \
   -DQGEMM_BUILD_TESTS=ON -DQGEMM_BUILD_TOOLS=OFF "${bench_args[@]}"
 cmake --build "$BUILD_DIR" -j "$(nproc)"

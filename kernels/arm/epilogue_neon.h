@@ -103,11 +103,18 @@ inline columns4 load_columns4(const epilogue_plan& ep, size_t col, size_t n) {
   return c;
 }
 
+// int32 lanes added modulo 2^32, as the contract wants. GCC's arm_neon.h writes vaddq_s32 as
+// `a + b` on a signed vector type, which UBSan (rightly, for C) reports as signed overflow when
+// the sum wraps; the unsigned form is the same instruction with defined wrap-around.
+inline int32x4_t wrap_addq_s32(int32x4_t a, int32x4_t b) {
+  return vreinterpretq_s32_u32(vaddq_u32(vreinterpretq_u32_s32(a), vreinterpretq_u32_s32(b)));
+}
+
 // acc = dot' + row_sum' * neg_zb' + za' * col_off'   (mod 2^32)
 inline int32x4_t corrected_acc4(int32x4_t dot, int32_t row_sum, size_t row, const columns4& c,
                                 const epilogue_plan& ep) {
   dot = vmlaq_n_s32(dot, c.neg_zb, row_sum);
-  if (ep.za_stride == 0) return vaddq_s32(dot, c.za_col_off);
+  if (ep.za_stride == 0) return wrap_addq_s32(dot, c.za_col_off);
   const int32_t za = static_cast<int32_t>(static_cast<uint32_t>(ep.za[row * ep.za_stride]) +
                                           static_cast<uint32_t>(ep.za_shift));
   return vmlaq_n_s32(dot, c.col_off, za);
@@ -132,7 +139,7 @@ inline void epilogue_row4(int32x4_t dot, int32_t row_sum, size_t row, const colu
   const int32x4_t x = corrected_acc4(dot, row_sum, row, cols, ep);
   switch (ep.output) {
     case QGEMM_OUTPUT_S32: {
-      const int32x4_t v = vaddq_s32(x, cols.bias);
+      const int32x4_t v = wrap_addq_s32(x, cols.bias);
       if (cols.n == 4) {
         vst1q_s32(static_cast<int32_t*>(c), v);
       } else {
@@ -143,7 +150,7 @@ inline void epilogue_row4(int32x4_t dot, int32_t row_sum, size_t row, const colu
       return;
     }
     case QGEMM_OUTPUT_REQUANT_FLOAT: {
-      float32x4_t f = vmulq_f32(vcvtq_f32_s32(vaddq_s32(x, cols.bias)), cols.scale);
+      float32x4_t f = vmulq_f32(vcvtq_f32_s32(wrap_addq_s32(x, cols.bias)), cols.scale);
       f = clamp4(f, vdupq_n_f32(static_cast<float>(ep.out_min - ep.out_zero_point)),
                  vdupq_n_f32(static_cast<float>(ep.out_max - ep.out_zero_point)));
       const int32x4_t q = vaddq_s32(vcvtnq_s32_f32(f), vdupq_n_s32(ep.out_zero_point));
@@ -152,7 +159,7 @@ inline void epilogue_row4(int32x4_t dot, int32_t row_sum, size_t row, const colu
       return;
     }
     case QGEMM_OUTPUT_REQUANT_FIXED: {
-      int32x4_t v = vshlq_s32(vaddq_s32(x, cols.bias), cols.left);  // wraps modulo 2^32
+      int32x4_t v = vshlq_s32(wrap_addq_s32(x, cols.bias), cols.left);  // wraps modulo 2^32
       v = vqrdmulhq_s32(v, cols.multiplier);
       // -1 for negative v where the right shift is not 0, then srshl rounds ties up
       const int32x4_t fixup = vshrq_n_s32(vandq_s32(v, cols.round_mask), 31);
@@ -196,7 +203,7 @@ inline void finish_tile_neon(int32_t* dot, const tile_args& t) {
         int32x4_t v = vld1q_s32(dot + m * NR + h);
         // the partial buffer has a whole NR-wide slot per tile (ld_partial = nc, a multiple
         // of NR), so whole vectors stay inside it; columns >= t.n are never used
-        if (!t.first_k) v = vaddq_s32(v, vld1q_s32(p + h));
+        if (!t.first_k) v = wrap_addq_s32(v, vld1q_s32(p + h));
         if (!t.last_k)
           vst1q_s32(p + h, v);
         else
