@@ -77,7 +77,8 @@ inline columns4 load_columns4(const epilogue_plan& ep, size_t col, size_t n) {
   if (ep.za_stride == 0) {
     const int32_t za = static_cast<int32_t>(static_cast<uint32_t>(ep.za[0]) +
                                             static_cast<uint32_t>(ep.za_shift));
-    c.za_col_off = vmulq_n_s32(c.col_off, za);  // mul keeps the low 32 bits
+    c.za_col_off = vreinterpretq_s32_u32(  // the low 32 bits, unsigned: defined wrap-around
+        vmulq_n_u32(vreinterpretq_u32_s32(c.col_off), static_cast<uint32_t>(za)));
   }
   c.bias = ep.bias ? load4_i32(ep.bias + col, n) : vdupq_n_s32(0);
   switch (ep.output) {
@@ -104,8 +105,9 @@ inline columns4 load_columns4(const epilogue_plan& ep, size_t col, size_t n) {
 }
 
 // int32 lanes added modulo 2^32, as the contract wants. GCC's arm_neon.h writes vaddq_s32 as
-// `a + b` on a signed vector type, which UBSan (rightly, for C) reports as signed overflow when
-// the sum wraps; the unsigned form is the same instruction with defined wrap-around.
+// `a + b` (and vmulq_n_s32 as `a * b`) on a signed vector type, which UBSan (rightly, for C)
+// reports as signed overflow when the result wraps; the unsigned forms are the same
+// instructions with defined wrap-around.
 inline int32x4_t wrap_addq_s32(int32x4_t a, int32x4_t b) {
   return vreinterpretq_s32_u32(vaddq_u32(vreinterpretq_u32_s32(a), vreinterpretq_u32_s32(b)));
 }
