@@ -202,12 +202,12 @@ inline __m512i with_bias16(__m512i x, const columns16& cols) {
   return _mm512_add_epi32(x, cols.bias);
 }
 
-// Writes 16 (masked) columns of one row of C from dot' values. `c` is C at (row, first column).
+// Writes 16 (masked) columns of one row of C from dot' values. `c` is C at (row, first column);
+// `k` is load_output_consts16(ep), made once by the caller for all its rows.
 inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, const columns16& cols,
-                           const epilogue_plan& ep, void* c) {
+                           const output_consts16& k, const epilogue_plan& ep, void* c) {
   if (cols.mask == 0) return;
   const __m512i x = corrected_acc16(dot, row_sum, row, cols, ep);
-  const output_consts16 k = load_output_consts16(ep);
   switch (ep.output) {
     case QGEMM_OUTPUT_S32:
       return output_row16<QGEMM_OUTPUT_S32>(with_bias16<QGEMM_OUTPUT_S32>(x, cols), row, cols, k, c);

@@ -223,6 +223,7 @@ void gemv_rows(const gemv_args& g) {
   const auto* a_rows = static_cast<const uint8_t*>(pa.dst);
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
   const epilogue_plan& ep = *g.ep;
+  const output_consts16 consts = load_output_consts16(ep);
   const size_t out_bytes = output_elem_bytes(ep.output);
 
   for (size_t col = 0; col < g.n; col += kNR) {
@@ -248,8 +249,8 @@ void gemv_rows(const gemv_args& g) {
 #pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) {
       char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
-      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, ep, c);
-      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, ep, c + 16 * out_bytes);
+      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, consts, ep, c);
+      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
     }
   }
 }
