@@ -245,6 +245,24 @@ qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const 
                                 : qgemm_pack_b_for_isa(k.isa, K, N, b, out);
 }
 
+std::string for_each_a_layout(const qgemm_packed_b* packed,
+                              const std::function<std::string(const char* what)>& gemm) {
+  struct layout_run {
+    size_t rows_a_max_n;  // qgemm::detail::set_rows_a_max_n_for_tests
+    const char* what;
+  };
+  std::vector<layout_run> runs{{SIZE_MAX, " packed"}};
+  if (packed->kernel->pack_a_rows != nullptr)
+    runs = {{0, " packed, A in panels"}, {SIZE_MAX - 1, " packed, A in rows"}};
+  for (const layout_run& run : runs) {
+    qgemm::detail::set_rows_a_max_n_for_tests(run.rows_a_max_n);
+    std::string diff = gemm(run.what);
+    qgemm::detail::set_rows_a_max_n_for_tests(SIZE_MAX);
+    if (!diff.empty()) return diff;
+  }
+  return "";
+}
+
 std::string check_on_kernel(const gemm_problem& p, const kernel_under_test& k,
                             const std::vector<uint8_t>& ref) {
   const gemm_case& c = p.spec();
@@ -264,28 +282,13 @@ std::string check_on_kernel(const gemm_problem& p, const kernel_under_test& k,
   qgemm_packed_b* packed = nullptr;
   s = pack_b_for(k, c.K, c.N, &p.b(), &packed);
   if (s != QGEMM_OK) return name + " pack failed: " + qgemm_last_error();
-  // A kernel with two layouts of A (gemm_kernel::pack_a_rows) runs each, whatever N is.
-  struct layout_run {
-    size_t rows_a_max_n;
-    const char* what;
-  };
-  std::vector<layout_run> runs{{SIZE_MAX, " packed"}};
-  if (packed->kernel->pack_a_rows != nullptr)
-    runs = {{0, " packed, A in panels"}, {SIZE_MAX - 1, " packed, A in rows"}};
-  std::string diff;
-  for (const layout_run& run : runs) {
-    qgemm::detail::set_rows_a_max_n_for_tests(run.rows_a_max_n);
+  const std::string diff = for_each_a_layout(packed, [&](const char* what) {
     out = p.fresh_output();
-    s = qgemm_gemm_packed(c.M, c.N, c.K, &p.a(), c.b_type, packed, &p.epilogue(), p.out(out),
-                          p.ldc());
-    qgemm::detail::set_rows_a_max_n_for_tests(SIZE_MAX);
-    if (s != QGEMM_OK) {
-      diff = name + run.what + " GEMM failed: " + qgemm_last_error();
-      break;
-    }
-    diff = compare(p, out, ref, (name + run.what).c_str());
-    if (!diff.empty()) break;
-  }
+    if (qgemm_gemm_packed(c.M, c.N, c.K, &p.a(), c.b_type, packed, &p.epilogue(), p.out(out),
+                          p.ldc()) != QGEMM_OK)
+      return name + what + " GEMM failed: " + qgemm_last_error();
+    return compare(p, out, ref, (name + what).c_str());
+  });
   qgemm_packed_b_destroy(packed);
   return diff;
 }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,13 @@ std::string select_for_one_shot(const kernel_under_test& k);
 // test-only kernel; qgemm_gemm_packed then runs the kernel the B was packed for.
 qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const qgemm_operand* b,
                         qgemm_packed_b** out);
+
+// Runs gemm(what) once for each A layout the kernel of `packed` has (gemm_kernel::pack_a_rows:
+// A in panels, then A in rows, whatever N is; otherwise once, as the kernel chooses), `what`
+// naming the run (" packed", " packed, A in panels", ...). Stops at the first non-empty result
+// and returns it, or "".
+std::string for_each_a_layout(const qgemm_packed_b* packed,
+                              const std::function<std::string(const char* what)>& gemm);
 
 // Runs the problem on kernel k (one-shot with its level forced, for a level's kernel, and with a
 // B packed for it) and returns "" when each equals the reference byte for byte (including the

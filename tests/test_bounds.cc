@@ -225,23 +225,13 @@ class guarded_gemm {
     if (pack_b_for(k, c.K, c.N, &b_, &packed) != QGEMM_OK)
       return level + " pack failed: " + qgemm_last_error() + " — " + describe();
     // A kernel with two layouts of A (gemm_kernel::pack_a_rows) reads A through each.
-    std::vector<std::pair<size_t, const char*>> runs{{SIZE_MAX, " packed"}};
-    if (packed->kernel->pack_a_rows != nullptr)
-      runs = {{0, " packed, A in panels"}, {SIZE_MAX - 1, " packed, A in rows"}};
-    std::string diff;
-    for (const auto& [rows_a_max_n, what] : runs) {
-      qgemm::detail::set_rows_a_max_n_for_tests(rows_a_max_n);
+    const std::string diff = for_each_a_layout(packed, [&](const char* what) {
       c_->fill_sentinel();
-      const qgemm_status s =
-          qgemm_gemm_packed(c.M, c.N, c.K, &a_, c.b_type, packed, &e_, c_->data(), p_.ldc());
-      qgemm::detail::set_rows_a_max_n_for_tests(SIZE_MAX);
-      if (s != QGEMM_OK) {
-        diff = level + what + " GEMM failed: " + qgemm_last_error() + " — " + describe();
-        break;
-      }
-      diff = compare(level + what);
-      if (!diff.empty()) break;
-    }
+      if (qgemm_gemm_packed(c.M, c.N, c.K, &a_, c.b_type, packed, &e_, c_->data(), p_.ldc()) !=
+          QGEMM_OK)
+        return level + what + " GEMM failed: " + qgemm_last_error() + " — " + describe();
+      return compare(level + what);
+    });
     qgemm_packed_b_destroy(packed);
     return diff;
   }
