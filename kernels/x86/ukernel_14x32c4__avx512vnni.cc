@@ -60,10 +60,43 @@ inline void transpose16x16_epi32(__m512i r[16]) {
   }
 }
 
+// What both A packers do per 64 bytes of a k-contiguous row of A, from the same loads.
+// The bytes [0, n) of a chunk (n clipped to 0..64).
+inline __mmask64 first_bytes(size_t n) {
+  return n >= 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
+}
+
+// Bytes k0 .. k0 + 63 of a row of A of depth k as packed s8 (x ^ flip), zero past k.
+inline __m512i load_a_chunk(const uint8_t* row, size_t k0, size_t k, __m512i flip) {
+  const __mmask64 m = first_bytes(k > k0 ? k - k0 : 0);
+  return _mm512_maskz_mov_epi8(m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + k0), flip));
+}
+
+// The row sum of packed s8 chunks: vpsadbw of (x ^ 0x80) sums each 8 bytes as unsigned x + 128;
+// the 64 * 128 excess per chunk (zero padding included, as 0 ^ 0x80 = 128) is taken off at the
+// end. 64-bit lanes: exact, then reduced modulo 2^32.
+struct s8_row_sum {
+  __m512i sum64 = _mm512_setzero_si512();
+  uint64_t chunks = 0;
+  void add(__m512i v) {
+    const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+    sum64 = _mm512_add_epi64(sum64,
+                             _mm512_sad_epu8(_mm512_xor_si512(v, bias), _mm512_setzero_si512()));
+    ++chunks;
+  }
+  int32_t total() const {
+    return static_cast<int32_t>(static_cast<uint32_t>(
+        static_cast<uint64_t>(_mm512_reduce_add_epi64(sum64)) - uint64_t{64 * 128} * chunks));
+  }
+};
+
+inline __m512i a_flip(qgemm_type type) {  // A is packed as s8
+  return _mm512_set1_epi8(static_cast<char>(type == QGEMM_U8 ? 0x80 : 0x00));
+}
+
 void pack_a_14x32c4(const pack_args& p) {
   if (!p.k_contiguous) return pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>(p);
-  const uint8_t flip = p.type == QGEMM_U8 ? 0x80 : 0x00;  // A is packed as s8
-  const __m512i flip_v = _mm512_set1_epi8(static_cast<char>(flip));
+  const __m512i flip = a_flip(p.type);
   const size_t kp = round_up(p.k, kKR);
   const auto* src = static_cast<const uint8_t*>(p.src);
   auto* dst = static_cast<uint8_t*>(p.dst);
@@ -71,38 +104,21 @@ void pack_a_14x32c4(const pack_args& p) {
     const size_t rn = std::min(kMR, p.rows - base);
     uint8_t* panel = dst + (base / kMR) * kp * kMR;
     const uint8_t* rows[16];  // 16, like the transpose block: rows >= rn are never read
-    // Row sums of the packed s8 values, from the same loads: vpsadbw of (x ^ 0x80) sums each
-    // 8 bytes as unsigned x + 128; the 64 * 128 excess per chunk (zero padding included, as
-    // 0 ^ 0x80 = 128) is taken off at the end. 64-bit lanes: exact, then reduced modulo 2^32.
-    __m512i sums64[16];
-    for (size_t r = 0; r < rn; ++r) {
+    s8_row_sum sums[16];
+    for (size_t r = 0; r < rn; ++r)
       rows[r] = p.k > 0 ? src + (p.r0 + base + r) * p.ld : nullptr;  // K = 0: A may be NULL
-      sums64[r] = _mm512_setzero_si512();
-    }
-    const __m512i bias_v = _mm512_set1_epi8(static_cast<char>(0x80));
-    size_t chunks = 0;
-    for (size_t k0 = 0; k0 < kp; k0 += 64, ++chunks) {
-      const size_t valid = p.k > k0 ? std::min<size_t>(64, p.k - k0) : 0;
-      const __mmask64 m = valid == 64 ? ~__mmask64{0} : ((__mmask64{1} << valid) - 1);
+    for (size_t k0 = 0; k0 < kp; k0 += 64) {
       __m512i v[16];
       for (size_t r = 0; r < 16; ++r) {
-        v[r] = r < rn ? _mm512_maskz_mov_epi8(m, _mm512_xor_si512(
-                            _mm512_maskz_loadu_epi8(m, rows[r] + k0), flip_v))
-                      : _mm512_setzero_si512();
-        if (r < rn)
-          sums64[r] = _mm512_add_epi64(
-              sums64[r], _mm512_sad_epu8(_mm512_xor_si512(v[r], bias_v), _mm512_setzero_si512()));
+        v[r] = r < rn ? load_a_chunk(rows[r], k0, p.k, flip) : _mm512_setzero_si512();
+        if (r < rn) sums[r].add(v[r]);
       }
       transpose16x16_epi32(v);
       const size_t groups = std::min<size_t>(16, (kp - k0) / kKR);
       for (size_t g = 0; g < groups; ++g)
         _mm512_mask_storeu_epi32(panel + (k0 + g * kKR) * kMR, 0x3FFF, v[g]);
     }
-    for (size_t r = 0; r < rn; ++r) {
-      const uint64_t excess = uint64_t{64 * 128} * chunks;
-      p.sums[base + r] = static_cast<int32_t>(
-          static_cast<uint32_t>(static_cast<uint64_t>(_mm512_reduce_add_epi64(sums64[r])) - excess));
-    }
+    for (size_t r = 0; r < rn; ++r) p.sums[base + r] = sums[r].total();
   }
 }
 
@@ -119,29 +135,20 @@ constexpr size_t kPrefetchBytes = 4096;
 // zero-padded to kp. A transposed A (k-major) goes through the generic packer.
 void pack_a_rows_14x32c4(const pack_args& p) {
   if (!p.k_contiguous) return pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(p);
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(p.type == QGEMM_U8 ? 0x80 : 0x00));
-  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i flip = a_flip(p.type);
   const size_t kp = round_up(p.k, kKR);
   const auto* src = static_cast<const uint8_t*>(p.src);
   auto* dst = static_cast<uint8_t*>(p.dst);
   for (size_t r = 0; r < p.rows; ++r) {
     const uint8_t* row = p.k > 0 ? src + (p.r0 + r) * p.ld : nullptr;  // K = 0: A may be NULL
     uint8_t* out = dst + r * kp;
-    __m512i sum = _mm512_setzero_si512();
-    size_t chunks = 0;
-    for (size_t k0 = 0; k0 < kp; k0 += 64, ++chunks) {
-      const size_t valid = p.k > k0 ? std::min<size_t>(64, p.k - k0) : 0;
-      const size_t stored = std::min<size_t>(64, kp - k0);
-      const __mmask64 m = valid == 64 ? ~__mmask64{0} : ((__mmask64{1} << valid) - 1);
-      const __mmask64 ms = stored == 64 ? ~__mmask64{0} : ((__mmask64{1} << stored) - 1);
-      const __m512i v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + k0), flip));
-      _mm512_mask_storeu_epi8(out + k0, ms, v);
-      // x ^ 0x80 as unsigned is x + 128: 64 * 128 too much per chunk, zero bytes included
-      sum = _mm512_add_epi64(sum, _mm512_sad_epu8(_mm512_xor_si512(v, bias), _mm512_setzero_si512()));
+    s8_row_sum sum;
+    for (size_t k0 = 0; k0 < kp; k0 += 64) {
+      const __m512i v = load_a_chunk(row, k0, p.k, flip);
+      _mm512_mask_storeu_epi8(out + k0, first_bytes(kp - k0), v);
+      sum.add(v);
     }
-    const uint64_t excess = uint64_t{64 * 128} * chunks;
-    p.sums[r] = static_cast<int32_t>(
-        static_cast<uint32_t>(static_cast<uint64_t>(_mm512_reduce_add_epi64(sum)) - excess));
+    p.sums[r] = sum.total();
   }
 }
 
