@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/dispatch.h"
 #include "core/driver.h"
 #include "ref/reference.h"
 #include "test_kernels.h"
@@ -223,11 +224,7 @@ std::vector<kernel_under_test> kernels_under_test() {
   for (const qgemm::detail::test_kernel& t : qgemm::detail::test_kernels()) {
     if (!t.runnable) continue;
     const qgemm::detail::gemm_kernel& g = *t.kernel;
-    out.push_back({g.isa, &g,
-                   qgemm_kernel_info{g.name, g.isa, static_cast<int32_t>(g.mr),
-                                     static_cast<int32_t>(g.nr), static_cast<int32_t>(g.kr),
-                                     static_cast<int64_t>(g.mc), static_cast<int64_t>(g.nc),
-                                     static_cast<int64_t>(g.kc)}});
+    out.push_back({g.isa, &g, qgemm::detail::kernel_info_of(g)});
   }
   return out;
 }

@@ -175,31 +175,43 @@ extern "C" const char* qgemm_kernel_name(qgemm_isa isa) {
   return k ? k->name : nullptr;
 }
 
-extern "C" qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* out) {
-  if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
+namespace {
+
+// The kernel built for a level the caller names (a query: it need not run here).
+qgemm_status built_kernel(qgemm_isa isa, const gemm_kernel** k) {
   QGEMM_RETURN_IF_ERROR(check_isa_value(isa));
-  const gemm_kernel* k = kernel_for_isa(isa);
-  if (k == nullptr)
+  *k = kernel_for_isa(isa);
+  if (*k == nullptr)
     return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "no kernel of ISA level %s is built into qgemm",
                 qgemm_isa_name(isa));
-  *out = qgemm_kernel_info{k->name,
-                           k->isa,
-                           static_cast<int32_t>(k->mr),
-                           static_cast<int32_t>(k->nr),
-                           static_cast<int32_t>(k->kr),
-                           static_cast<int64_t>(k->mc),
-                           static_cast<int64_t>(k->nc),
-                           static_cast<int64_t>(k->kc)};
+  return QGEMM_OK;
+}
+
+}  // namespace
+
+qgemm_kernel_info qgemm::detail::kernel_info_of(const gemm_kernel& k) {
+  return qgemm_kernel_info{k.name,
+                           k.isa,
+                           static_cast<int32_t>(k.mr),
+                           static_cast<int32_t>(k.nr),
+                           static_cast<int32_t>(k.kr),
+                           static_cast<int64_t>(k.mc),
+                           static_cast<int64_t>(k.nc),
+                           static_cast<int64_t>(k.kc)};
+}
+
+extern "C" qgemm_status qgemm_get_kernel_info(qgemm_isa isa, qgemm_kernel_info* out) {
+  if (out == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `out` is NULL");
+  const gemm_kernel* k = nullptr;
+  QGEMM_RETURN_IF_ERROR(built_kernel(isa, &k));
+  *out = kernel_info_of(*k);
   return QGEMM_OK;
 }
 
 extern "C" qgemm_status qgemm_get_gemv_max_m(qgemm_isa isa, int64_t* max_m) {
   if (max_m == nullptr) return fail(QGEMM_ERROR_NULL_POINTER, "output pointer `max_m` is NULL");
-  QGEMM_RETURN_IF_ERROR(check_isa_value(isa));
-  const gemm_kernel* k = kernel_for_isa(isa);
-  if (k == nullptr)
-    return fail(QGEMM_ERROR_UNSUPPORTED_ISA, "no kernel of ISA level %s is built into qgemm",
-                qgemm_isa_name(isa));
+  const gemm_kernel* k = nullptr;
+  QGEMM_RETURN_IF_ERROR(built_kernel(isa, &k));
   *max_m = k->gemv != nullptr ? static_cast<int64_t>(k->gemv_max_m) : 0;
   return QGEMM_OK;
 }
