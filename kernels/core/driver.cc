@@ -396,31 +396,6 @@ bool reserve_slices(aligned_buffer& buf, size_t bytes, size_t count, size_t* str
 
 }  // namespace
 
-namespace {
-
-// A cut of M only (tall GEMMs: resnet_conv3x3_56) into 4 row ranges per thread on OpenMP,
-// taken one at a time (run_tasks): with OMP_WAIT_POLICY=passive the other threads need tens of
-// microseconds to wake, and with one range each the caller's thread would then wait for the
-// last one; with several, it takes more of them meanwhile (2 threads on resnet, passive: about
-// 1.65x -> 1.69x; the wake-up itself, about 0.1 ms on this VM, is what remains: 1.95x active).
-// Cutting M more costs nothing else (each range packs only its rows; B is small when N is one
-// column range). Each range keeps at least min_macs_per_task and one row tile. The caller's
-// pool gets at most one task per thread, as documented (qgemm_parallel_for_fn).
-partition split_rows_finer(partition p, const gemm_kernel& k, size_t M, size_t N, size_t kp,
-                           const thread_plan& threads) {
-  if (threads.parallel_for != nullptr || p.k_parts > 1 || p.small_m || p.pn != 1 || p.pm < 2)
-    return p;
-  const size_t row_tiles = (M + k.mr - 1) / k.mr;
-  const double macs = static_cast<double>(M) * static_cast<double>(N) *
-                      static_cast<double>(std::max<size_t>(kp, 1));
-  const double by_work = macs / static_cast<double>(std::max<int64_t>(threads.min_macs_per_task, 1));
-  const size_t finer = std::min({p.pm * 4, row_tiles, static_cast<size_t>(by_work)});
-  if (finer > p.pm) p.pm = finer;
-  return p;
-}
-
-}  // namespace
-
 qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b& b,
                          const qgemm_epilogue& e, void* C, size_t ldc,
                          const thread_plan& threads) {
@@ -432,9 +407,9 @@ qgemm_status gemm_packed(size_t M, const qgemm_operand& a, const qgemm_packed_b&
   const size_t a_elem = packed_elem_bytes(k.a_elem), b_elem = packed_elem_bytes(k.b_elem);
   const size_t k_blocks = std::max<size_t>((kp + k.kc - 1) / k.kc, 1);
   const bool abs_sign = k.a_elem == packed_elem::s8_abs_sign;
-  const partition part = split_rows_finer(
-      choose_partition(k, M, N, kp, threads.threads, threads.min_macs_per_task), k, M, N, kp,
-      threads);
+  // OpenMP takes tasks one at a time (run_tasks); a caller's pool gets one per thread.
+  const partition part = choose_partition(k, M, N, kp, threads.threads, threads.min_macs_per_task,
+                                          /*dynamic=*/threads.parallel_for == nullptr);
   const bool small_m = part.small_m;
   const bool split_k = kp > k.kc && !small_m && part.k_parts == 1;  // small-M sums all K at once
   const size_t tasks = part.tasks();

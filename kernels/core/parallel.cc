@@ -43,7 +43,7 @@ void run_tasks(const thread_plan& plan, size_t n_tasks, qgemm_task_fn fn, void* 
   }
 #if defined(QGEMM_HAVE_OPENMP)
   const long n = static_cast<long>(n_tasks);
-  // More tasks than threads (the driver's split of M, see split_rows_finer in driver.cc): taken
+  // More tasks than threads (a dynamic cut of M, see choose_partition in partition.cc): taken
   // one at a time, so the thread that starts first (the caller's, while OpenMP wakes the others
   // with OMP_WAIT_POLICY=passive) takes more of them.
   const int team = static_cast<int>(std::min(n_tasks, std::max<size_t>(plan.threads, 1)));

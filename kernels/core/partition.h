@@ -27,10 +27,12 @@ struct partition {
   size_t tasks() const { return k_parts > 1 ? k_parts : pm * pn; }
 };
 
-// The cut of an M x N x K GEMM (kp = K rounded to KR) on kernel k for at most `threads` tasks,
-// none of fewer than min_macs_per_task multiply-adds unless the whole GEMM is one task.
+// The cut of an M x N x K GEMM (kp = K rounded to KR) on kernel k for `threads` threads, no
+// task of fewer than min_macs_per_task multiply-adds unless the whole GEMM is one task. At most
+// one task per thread, except with `dynamic` (the runner hands tasks out one at a time as
+// threads come free): then a cut of M alone is made up to 4 times finer.
 partition choose_partition(const gemm_kernel& k, size_t M, size_t N, size_t kp, size_t threads,
-                           int64_t min_macs_per_task);
+                           int64_t min_macs_per_task, bool dynamic = false);
 
 // Range i of `parts` near-equal ranges of `tiles` tiles of `width`, clipped to `total`:
 // [*begin, *end).
