@@ -1,5 +1,7 @@
 #include "gemm_problem.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -240,6 +242,21 @@ qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const 
                         qgemm_packed_b** out) {
   return k.test_only != nullptr ? qgemm::detail::new_packed_b(*k.test_only, K, N, b, out)
                                 : qgemm_pack_b_for_isa(k.isa, K, N, b, out);
+}
+
+qgemm_packed_b* sentinel_packed_b() {
+  return reinterpret_cast<qgemm_packed_b*>(static_cast<uintptr_t>(0x5EB7C0DE0ull));
+}
+
+std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed) {
+  size_t size = 0;
+  EXPECT_EQ(qgemm_packed_b_serialized_size(packed, &size), QGEMM_OK) << qgemm_last_error();
+  std::vector<uint8_t> blob(size, 0xEE);
+  size_t written = 0;
+  EXPECT_EQ(qgemm_packed_b_serialize(packed, blob.data(), blob.size(), &written), QGEMM_OK)
+      << qgemm_last_error();
+  EXPECT_EQ(written, size);
+  return blob;
 }
 
 std::string for_each_a_layout(const qgemm_packed_b* packed,

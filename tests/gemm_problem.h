@@ -96,6 +96,13 @@ std::string select_for_one_shot(const kernel_under_test& k);
 qgemm_status pack_b_for(const kernel_under_test& k, int64_t K, int64_t N, const qgemm_operand* b,
                         qgemm_packed_b** out);
 
+// Any non-null pointer value that no allocation returns: a call that fails must leave it in
+// its qgemm_packed_b** output.
+qgemm_packed_b* sentinel_packed_b();
+
+// The blob of a packed B (qgemm_packed_b_serialize), with the calls checked by the test.
+std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed);
+
 // Runs gemm(what) once for each A layout the kernel of `packed` has (gemm_kernel::pack_a_rows:
 // A in panels, then A in rows, whatever N is; otherwise once, as the kernel chooses), `what`
 // naming the run (" packed", " packed, A in panels", ...). Stops at the first non-empty result

@@ -288,11 +288,7 @@ TEST(PackedB, SharedByEightThreadsOnEveryKernel) {
     const gemm_problem weights(base);
     qgemm_packed_b* packed = nullptr;
     ASSERT_EQ(pack_b_for(k, base.K, base.N, &weights.b(), &packed), QGEMM_OK);
-    std::vector<uint8_t> blob;
-    size_t bytes = 0;
-    ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
-    blob.resize(bytes);
-    ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+    const std::vector<uint8_t> blob = serialize_packed_b(packed);
     qgemm_packed_b* loaded = nullptr;
     ASSERT_EQ(qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &loaded),
               QGEMM_OK);

@@ -76,11 +76,6 @@ void expect_failure(qgemm_status got, qgemm_status expected,
   for (const std::string& s : substrings) EXPECT_THAT(message, HasSubstr(s));
 }
 
-// Any non-null pointer value that no allocation returns; a failing pack must leave it in *out.
-qgemm_packed_b* sentinel_packed() {
-  return reinterpret_cast<qgemm_packed_b*>(static_cast<uintptr_t>(0x5EB7C0DE0ull));
-}
-
 // A level this machine cannot run (I8MM on x86, an x86 level on Arm); false if none.
 bool find_unavailable_isa(qgemm_isa* out) {
   if (!qgemm_isa_available(QGEMM_ISA_I8MM)) {
@@ -181,21 +176,21 @@ class ValidProblem : public ::testing::Test {
     if (entries & kPackB) {
       {
         SCOPED_TRACE("qgemm_pack_b");
-        qgemm_packed_b* out = sentinel_packed();
+        qgemm_packed_b* out = qgemm_test::sentinel_packed_b();
         plant_stale_message();
         const qgemm_status s = qgemm_pack_b(K, N, pb, &out);
         expect_failure(s, expected, substrings);
-        EXPECT_EQ(out, sentinel_packed()) << "*out was written";
-        if (s == QGEMM_OK && out != sentinel_packed()) qgemm_packed_b_destroy(out);
+        EXPECT_EQ(out, qgemm_test::sentinel_packed_b()) << "*out was written";
+        if (s == QGEMM_OK && out != qgemm_test::sentinel_packed_b()) qgemm_packed_b_destroy(out);
       }
       {
         SCOPED_TRACE("qgemm_pack_b_for_isa(QGEMM_ISA_SCALAR)");
-        qgemm_packed_b* out = sentinel_packed();
+        qgemm_packed_b* out = qgemm_test::sentinel_packed_b();
         plant_stale_message();
         const qgemm_status s = qgemm_pack_b_for_isa(QGEMM_ISA_SCALAR, K, N, pb, &out);
         expect_failure(s, expected, substrings);
-        EXPECT_EQ(out, sentinel_packed()) << "*out was written";
-        if (s == QGEMM_OK && out != sentinel_packed()) qgemm_packed_b_destroy(out);
+        EXPECT_EQ(out, qgemm_test::sentinel_packed_b()) << "*out was written";
+        if (s == QGEMM_OK && out != qgemm_test::sentinel_packed_b()) qgemm_packed_b_destroy(out);
       }
     }
   }
@@ -1112,11 +1107,11 @@ TEST_F(PackedRejects, PackForUnavailableOrUnknownIsa) {
     cases.emplace_back(unavailable, std::string("ISA level ") + qgemm_isa_name(unavailable));
   for (const auto& [isa, text] : cases) {
     SCOPED_TRACE(text);
-    qgemm_packed_b* out = sentinel_packed();
+    qgemm_packed_b* out = qgemm_test::sentinel_packed_b();
     plant_stale_message();
     expect_failure(qgemm_pack_b_for_isa(raw_enum<qgemm_isa>(isa), K, N, &b, &out),
                    QGEMM_ERROR_UNSUPPORTED_ISA, {text});
-    EXPECT_EQ(out, sentinel_packed()) << "*out was written";
+    EXPECT_EQ(out, qgemm_test::sentinel_packed_b()) << "*out was written";
   }
 }
 
@@ -1387,12 +1382,9 @@ TEST(CanaryOnEveryKernel, RejectedCallsLeaveCByteForByteUnchanged) {
     const gemm_problem p(g);
     qgemm_packed_b* packed = nullptr;
     ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-    size_t bytes = 0;
-    ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
-    std::vector<uint8_t> blob(bytes);
-    ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+    std::vector<uint8_t> blob = serialize_packed_b(packed);
     qgemm_packed_b* loaded = nullptr;
-    ASSERT_EQ(qgemm::detail::load_packed_b(blob.data(), bytes, k.test_only, &loaded), QGEMM_OK);
+    ASSERT_EQ(qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &loaded), QGEMM_OK);
     const bool one_shot = select_for_one_shot(k).empty();
     for (const mutation& m : kMutations) {
       SCOPED_TRACE(k.name() + ": " + m.what);

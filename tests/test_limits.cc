@@ -31,10 +31,6 @@ struct injection_off {
   ~injection_off() { inject_allocation_failures(0, 0); }
 };
 
-qgemm_packed_b* sentinel() {
-  return reinterpret_cast<qgemm_packed_b*>(static_cast<uintptr_t>(0x5EB7C0DE0ull));
-}
-
 constexpr long kMaxAllocations = 16;  // more than any entry point makes
 
 // Calls `call(attempt)` with the allocation after `skip` failing, for skip = 0, 1, ... until it
@@ -88,12 +84,12 @@ TEST(OutOfMemory, PackEveryKernel) {
     for (const gemm_case& g : cases_for(k)) {
       SCOPED_TRACE(k.name() + " " + g.describe());
       const gemm_problem p(g);
-      qgemm_packed_b* out = sentinel();
+      qgemm_packed_b* out = sentinel_packed_b();
       const long failures = fail_each_allocation(
           [&] { return pack_b_for(k, g.K, g.N, &p.b(), &out); },
-          [&] { return out == sentinel(); });
+          [&] { return out == sentinel_packed_b(); });
       EXPECT_GE(failures, 2);  // the object and its storage
-      ASSERT_NE(out, sentinel());
+      ASSERT_NE(out, sentinel_packed_b());
       std::vector<uint8_t> c = p.fresh_output();
       ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, out, &p.epilogue(), p.out(c),
                                   p.ldc()),
@@ -159,17 +155,14 @@ TEST(OutOfMemory, LoadBlobEveryKernel) {
     const gemm_problem p(g);
     qgemm_packed_b* packed = nullptr;
     ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-    size_t bytes = 0;
-    ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
-    std::vector<uint8_t> blob(bytes);
-    ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+    std::vector<uint8_t> blob = serialize_packed_b(packed);
     qgemm_packed_b_destroy(packed);
-    qgemm_packed_b* out = sentinel();
+    qgemm_packed_b* out = sentinel_packed_b();
     const long failures = fail_each_allocation(
         [&] { return qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &out); },
-        [&] { return out == sentinel(); });
+        [&] { return out == sentinel_packed_b(); });
     EXPECT_EQ(failures, 2);  // the object and its storage
-    ASSERT_NE(out, sentinel());
+    ASSERT_NE(out, sentinel_packed_b());
     std::vector<uint8_t> c = p.fresh_output();
     ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, out, &p.epilogue(), p.out(c),
                                 p.ldc()),
@@ -217,10 +210,10 @@ TEST(Overflow, PackedBytesOfAPortableKernelPackAreRejected) {
   const int64_t big = int64_t{1} << 31;
   const uint8_t dummy = 0;
   const qgemm_operand b{QGEMM_S8, QGEMM_NO_TRANS, &dummy, big, 0, nullptr};
-  qgemm_packed_b* out = sentinel();
+  qgemm_packed_b* out = sentinel_packed_b();
   EXPECT_EQ(qgemm_pack_b_for_isa(QGEMM_ISA_SCALAR, big, big, &b, &out), QGEMM_ERROR_INVALID_SIZE);
   EXPECT_THAT(qgemm_last_error(), HasSubstr("does not fit in memory"));
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
 
   // The one-shot path packs the same B: the same rejection, and C stays untouched.
   ASSERT_EQ(qgemm_set_isa(QGEMM_ISA_SCALAR), QGEMM_OK);
@@ -240,10 +233,7 @@ TEST(Overflow, BlobWhosePayloadSizeOverflowsIsRejected) {
   const gemm_problem p(g);
   qgemm_packed_b* packed = nullptr;
   ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-  size_t bytes = 0;
-  ASSERT_EQ(qgemm_packed_b_serialized_size(packed, &bytes), QGEMM_OK);
-  std::vector<uint8_t> blob(bytes);
-  ASSERT_EQ(qgemm_packed_b_serialize(packed, blob.data(), bytes, nullptr), QGEMM_OK);
+  std::vector<uint8_t> blob = serialize_packed_b(packed);
   qgemm_packed_b_destroy(packed);
   for (int i = 0; i < 8; ++i) {
     blob[48 + i] = static_cast<uint8_t>((uint64_t{1} << 40) >> (8 * i));  // K = 2^40
@@ -251,14 +241,14 @@ TEST(Overflow, BlobWhosePayloadSizeOverflowsIsRejected) {
   }
   const uint64_t h = qgemm::detail::blob_checksum(blob.data(), blob.size());
   for (int i = 0; i < 8; ++i) blob[qgemm::detail::kBlobChecksumOffset + i] = static_cast<uint8_t>(h >> (8 * i));
-  qgemm_packed_b* out = sentinel();
+  qgemm_packed_b* out = sentinel_packed_b();
   injection_off guard;
   inject_allocation_failures(0, 1000);  // nothing may even try to allocate
   EXPECT_EQ(qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &out),
             QGEMM_ERROR_INVALID_DATA);
   EXPECT_EQ(injected_allocation_failures(), 0);
   EXPECT_THAT(qgemm_last_error(), HasSubstr("does not fit K = 1099511627776"));
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
 }
 
 }  // namespace

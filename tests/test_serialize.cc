@@ -18,21 +18,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-qgemm_packed_b* sentinel() {
-  return reinterpret_cast<qgemm_packed_b*>(static_cast<uintptr_t>(0x5EB7C0DE0ull));
-}
-
-std::vector<uint8_t> serialize(const qgemm_packed_b* packed) {
-  size_t size = 0;
-  EXPECT_EQ(qgemm_packed_b_serialized_size(packed, &size), QGEMM_OK) << qgemm_last_error();
-  std::vector<uint8_t> blob(size, 0xEE);
-  size_t written = 0;
-  EXPECT_EQ(qgemm_packed_b_serialize(packed, blob.data(), blob.size(), &written), QGEMM_OK)
-      << qgemm_last_error();
-  EXPECT_EQ(written, size);
-  return blob;
-}
-
 // Loads through the public API for a level's kernel, through the internal loader (which also
 // accepts the test-only kernel) for a test-only one.
 qgemm_status load_for(const kernel_under_test& k, const std::vector<uint8_t>& blob,
@@ -95,7 +80,7 @@ std::vector<uint8_t> small_blob(const kernel_under_test& k, gemm_case* spec = nu
   const gemm_problem p(g);
   qgemm_packed_b* packed = nullptr;
   EXPECT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK) << qgemm_last_error();
-  std::vector<uint8_t> blob = serialize(packed);
+  std::vector<uint8_t> blob = serialize_packed_b(packed);
   qgemm_packed_b_destroy(packed);
   return blob;
 }
@@ -109,10 +94,10 @@ TEST(Serialize, RoundTripOnEveryKernelGivesTheSameProductAndTheSameBytes) {
       const gemm_problem p(g);
       qgemm_packed_b* packed = nullptr;
       ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK) << qgemm_last_error();
-      const std::vector<uint8_t> blob = serialize(packed);
-      qgemm_packed_b* loaded = sentinel();
+      const std::vector<uint8_t> blob = serialize_packed_b(packed);
+      qgemm_packed_b* loaded = sentinel_packed_b();
       ASSERT_EQ(load_for(k, blob, &loaded), QGEMM_OK) << qgemm_last_error();
-      ASSERT_NE(loaded, sentinel());
+      ASSERT_NE(loaded, sentinel_packed_b());
 
       qgemm_packed_b_info a{}, b{};
       ASSERT_EQ(qgemm_packed_b_get_info(packed, &a), QGEMM_OK);
@@ -129,7 +114,7 @@ TEST(Serialize, RoundTripOnEveryKernelGivesTheSameProductAndTheSameBytes) {
       const std::vector<uint8_t> ref = p.reference();
       EXPECT_EQ(run(p, packed), ref);
       EXPECT_EQ(run(p, loaded), ref);
-      EXPECT_EQ(serialize(loaded), blob) << "a loaded B serializes to other bytes";
+      EXPECT_EQ(serialize_packed_b(loaded), blob) << "a loaded B serializes to other bytes";
       qgemm_packed_b_destroy(packed);
       qgemm_packed_b_destroy(loaded);
     }
@@ -186,10 +171,10 @@ TEST(Serialize, RejectsNullArgumentsAndASmallBufferWithoutWriting) {
   ASSERT_EQ(qgemm_packed_b_serialize(packed, buffer.data(), buffer.size(), nullptr), QGEMM_OK);
   EXPECT_TRUE(std::equal(buffer.begin() + size, buffer.end(), canary.begin() + size));
 
-  qgemm_packed_b* out = sentinel();
+  qgemm_packed_b* out = sentinel_packed_b();
   EXPECT_EQ(qgemm_packed_b_load(nullptr, size, &out), QGEMM_ERROR_NULL_POINTER);
   EXPECT_EQ(qgemm_packed_b_load(buffer.data(), size, nullptr), QGEMM_ERROR_NULL_POINTER);
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
   qgemm_packed_b_destroy(packed);
 }
 
@@ -200,21 +185,21 @@ TEST(Serialize, TruncationAtEveryLengthAndTrailingBytesAreRejected) {
     for (size_t len = 0; len < blob.size(); ++len) {
       // A copy of exactly len bytes, so that ASan sees any read past its end.
       std::vector<uint8_t> cut(blob.begin(), blob.begin() + static_cast<long>(len));
-      qgemm_packed_b* out = sentinel();
+      qgemm_packed_b* out = sentinel_packed_b();
       const uint8_t dummy = 0;
       const qgemm_status s = qgemm::detail::load_packed_b(len ? cut.data() : &dummy, len,
                                                           k.test_only, &out);
       ASSERT_EQ(s, QGEMM_ERROR_INVALID_DATA) << "length " << len << ": " << qgemm_last_error();
-      EXPECT_EQ(out, sentinel());
+      EXPECT_EQ(out, sentinel_packed_b());
       if (len >= 12) {
         EXPECT_THAT(qgemm_last_error(), HasSubstr("truncated")) << "length " << len;
       }
     }
     blob.push_back(0);
-    qgemm_packed_b* out = sentinel();
+    qgemm_packed_b* out = sentinel_packed_b();
     EXPECT_EQ(load_for(k, blob, &out), QGEMM_ERROR_INVALID_DATA);
     EXPECT_THAT(qgemm_last_error(), HasSubstr("trailing bytes"));
-    EXPECT_EQ(out, sentinel());
+    EXPECT_EQ(out, sentinel_packed_b());
   }
 }
 
@@ -226,14 +211,14 @@ TEST(Serialize, EverySingleByteCorruptionIsRejected) {
       for (uint8_t flip : {0x01, 0x80, 0xFF}) {
         std::vector<uint8_t> bad = blob;
         bad[i] ^= flip;
-        qgemm_packed_b* out = sentinel();
+        qgemm_packed_b* out = sentinel_packed_b();
         const qgemm_status s = load_for(k, bad, &out);
         ASSERT_NE(s, QGEMM_OK) << "byte " << i << " ^ " << int{flip} << " was accepted";
         // Magic, version and the size fields are read before the checksum; the rest must fail it.
         if (i >= 16 && (i < 112 || i >= 120)) {
           EXPECT_THAT(qgemm_last_error(), HasSubstr("checksum")) << "byte " << i;
         }
-        EXPECT_EQ(out, sentinel());
+        EXPECT_EQ(out, sentinel_packed_b());
       }
     }
   }
@@ -270,11 +255,11 @@ TEST(Serialize, CheckedFieldsAreRejectedEvenWithAValidChecksum) {
   };
   auto expect_refused = [&](std::vector<uint8_t> bad, const char* message) {
     fix_checksum(bad);
-    qgemm_packed_b* out = sentinel();
+    qgemm_packed_b* out = sentinel_packed_b();
     const qgemm_status s = load_for(k, bad, &out);
     EXPECT_NE(s, QGEMM_OK);
     EXPECT_THAT(qgemm_last_error(), HasSubstr(message));
-    EXPECT_EQ(out, sentinel());
+    EXPECT_EQ(out, sentinel_packed_b());
   };
   for (const patch& pt : patches) {
     SCOPED_TRACE(pt.what);
@@ -299,15 +284,15 @@ TEST(Serialize, CheckedFieldsAreRejectedEvenWithAValidChecksum) {
   std::vector<uint8_t> v2 = blob;
   put_u32(v2, 8, 2);
   fix_checksum(v2);
-  qgemm_packed_b* out = sentinel();
+  qgemm_packed_b* out = sentinel_packed_b();
   EXPECT_EQ(load_for(k, v2, &out), QGEMM_ERROR_INVALID_DATA);
   EXPECT_THAT(qgemm_last_error(), HasSubstr("format version 2"));
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
   // Not a blob at all.
   std::vector<uint8_t> text(200, 'a');
   EXPECT_EQ(qgemm_packed_b_load(text.data(), text.size(), &out), QGEMM_ERROR_INVALID_DATA);
   EXPECT_THAT(qgemm_last_error(), HasSubstr("magic"));
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
 }
 
 // A zero point outside B's type, and (for a kernel that stores B as int16) a panel element
@@ -320,10 +305,10 @@ TEST(Serialize, OutOfRangePayloadValuesAreRejectedEvenWithAValidChecksum) {
     std::vector<uint8_t> bad = blob;
     put_u32(bad, bad.size() - 4, 0x40000000u);
     fix_checksum(bad);
-    qgemm_packed_b* out = sentinel();
+    qgemm_packed_b* out = sentinel_packed_b();
     EXPECT_EQ(load_for(k, bad, &out), QGEMM_ERROR_INVALID_DATA);
     EXPECT_THAT(qgemm_last_error(), HasSubstr("zero point 2"));
-    EXPECT_EQ(out, sentinel());
+    EXPECT_EQ(out, sentinel_packed_b());
     qgemm_kernel_info info = k.info;
     if (std::string(info.name).find("scalar") != std::string::npos) {
       bad = blob;
@@ -331,7 +316,7 @@ TEST(Serialize, OutOfRangePayloadValuesAreRejectedEvenWithAValidChecksum) {
       fix_checksum(bad);
       EXPECT_EQ(load_for(k, bad, &out), QGEMM_ERROR_INVALID_DATA);
       EXPECT_THAT(qgemm_last_error(), HasSubstr("panel element 0"));
-      EXPECT_EQ(out, sentinel());
+      EXPECT_EQ(out, sentinel_packed_b());
     }
   }
 }
@@ -351,14 +336,14 @@ TEST(Serialize, ForeignIsaBlobIsRejectedNamingBothLevels) {
   std::memset(bad.data() + 64, 0, 48);
   std::strcpy(reinterpret_cast<char*>(bad.data() + 64), "ukernel_8x8c8__foreign");
   fix_checksum(bad);
-  qgemm_packed_b* out = sentinel();
+  qgemm_packed_b* out = sentinel_packed_b();
   EXPECT_EQ(qgemm_packed_b_load(bad.data(), bad.size(), &out), QGEMM_ERROR_UNSUPPORTED_ISA);
   const std::string message = qgemm_last_error();
   EXPECT_THAT(message, HasSubstr(std::string("ISA level ") + qgemm_isa_name(foreign)));
   EXPECT_THAT(message, HasSubstr(std::string("best level here: ") + best));
   EXPECT_THAT(message, HasSubstr("ukernel_8x8c8__foreign"));
   EXPECT_THAT(message, HasSubstr("cannot be repacked"));
-  EXPECT_EQ(out, sentinel());
+  EXPECT_EQ(out, sentinel_packed_b());
 
   // A runnable level whose kernel is not the one the blob names (another build's kernel).
   for (qgemm_isa other : runnable_isas()) {
@@ -369,7 +354,7 @@ TEST(Serialize, ForeignIsaBlobIsRejectedNamingBothLevels) {
     EXPECT_EQ(qgemm_packed_b_load(bad.data(), bad.size(), &out), QGEMM_ERROR_UNSUPPORTED_ISA);
     EXPECT_THAT(qgemm_last_error(), HasSubstr(k.info.name));
     EXPECT_THAT(qgemm_last_error(), HasSubstr(qgemm_kernel_name(other)));
-    EXPECT_EQ(out, sentinel());
+    EXPECT_EQ(out, sentinel_packed_b());
   }
 }
 
@@ -381,10 +366,10 @@ TEST(Serialize, TestOnlyKernelBlobIsRejectedByThePublicLoader) {
     if (k.test_only == nullptr) continue;
     any = true;
     const std::vector<uint8_t> blob = small_blob(k);
-    qgemm_packed_b* out = sentinel();
+    qgemm_packed_b* out = sentinel_packed_b();
     EXPECT_EQ(qgemm_packed_b_load(blob.data(), blob.size(), &out), QGEMM_ERROR_UNSUPPORTED_ISA);
     EXPECT_THAT(qgemm_last_error(), HasSubstr(k.info.name));
-    EXPECT_EQ(out, sentinel());
+    EXPECT_EQ(out, sentinel_packed_b());
   }
   if (!any) GTEST_SKIP() << "no test-only kernel runs here";
 }
