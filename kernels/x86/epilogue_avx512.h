@@ -236,8 +236,8 @@ inline void epilogue_tile16(const int32_t* dot, const tile_args& t) {
   const size_t out_bytes = output_elem_bytes(O);
   const size_t row_bytes = t.ldc * out_bytes;
   const bool per_tensor_zp = ep.neg_zb_stride == 0 && ep.za_stride == 0;
-  int32_t row_term[R];
-  for (size_t m = 0; m < R; ++m)
+  int32_t row_term[R];  // per-tensor zero points only
+  for (size_t m = 0; per_tensor_zp && m < R; ++m)
     row_term[m] = static_cast<int32_t>(static_cast<uint32_t>(t.row_sum[m]) *
                                        static_cast<uint32_t>(ep.neg_zb[0]));
   char* const c0 = static_cast<char*>(t.c);
