@@ -3,6 +3,7 @@
 #include "core/parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "core/partition.h"
@@ -12,6 +13,21 @@
 #endif
 
 namespace qgemm::detail {
+namespace {
+
+#if defined(QGEMM_HAVE_OPENMP)
+constexpr long kCallerSpinLimit = 1L << 16;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+#endif
+
+}  // namespace
 
 thread_plan resolve_threads(const qgemm_context* ctx) {
   thread_plan plan;
@@ -42,13 +58,37 @@ void run_tasks(const thread_plan& plan, size_t n_tasks, qgemm_task_fn fn, void* 
     return;
   }
 #if defined(QGEMM_HAVE_OPENMP)
-  const long n = static_cast<long>(n_tasks);
-  // More tasks than threads (a dynamic cut of M, see choose_partition in partition.cc): taken
-  // one at a time, so the thread that starts first (the caller's, while OpenMP wakes the others
-  // with OMP_WAIT_POLICY=passive) takes more of them.
+  // Tasks are taken one at a time from a shared counter, so the thread that starts first (the
+  // caller's, while OpenMP wakes the others under OMP_WAIT_POLICY=passive) takes more of them;
+  // a dynamic cut of M makes more tasks than threads for that (choose_partition).
+  //
+  // The end of the region. Under the passive policy a thread that reaches the region's closing
+  // barrier before the others sleeps there, and waking it again costs about as much as starting
+  // a sleeping thread: some 20 us each on this project's VMs (an empty 2-thread region: 40 us
+  // passive, under 1 us active). The caller's thread is the one that returns, so it should
+  // never be the one that sleeps: once the tasks run out it waits, spinning, until every other
+  // thread of the team has finished its last task (and is entering the barrier), and arrives
+  // last. It spins at most kCallerSpinLimit pauses (about 0.1-1 ms); past that it sleeps in
+  // the barrier like the others, so a thread descheduled by an oversubscribed machine costs
+  // at most that much spinning.
   const int team = static_cast<int>(std::min(n_tasks, std::max<size_t>(plan.threads, 1)));
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-  for (long i = 0; i < n; ++i) fn(arg, static_cast<size_t>(i));
+  std::atomic<size_t> next{0};
+  std::atomic<int> finished{0};
+#pragma omp parallel num_threads(team)
+  {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < n_tasks;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(arg, i);
+    if (omp_get_thread_num() != 0) {
+      finished.fetch_add(1, std::memory_order_release);
+    } else {
+      const int others = omp_get_num_threads() - 1;
+      for (long spin = 0; spin < kCallerSpinLimit &&
+                          finished.load(std::memory_order_acquire) < others;
+           ++spin)
+        cpu_relax();
+    }
+  }
 #else
   for (size_t i = 0; i < n_tasks; ++i) fn(arg, i);
 #endif
