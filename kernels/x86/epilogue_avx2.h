@@ -117,6 +117,16 @@ inline void store_low_bytes8(void* c, __m256i q, size_t n) {
   }
 }
 
+// Stores lanes [0, n) of x (n in 1..8; `mask` = lane_mask8(n)) as 4-byte values at c. A whole
+// row of 8 takes a plain store: vpmaskmovd's store form is slow on AMD cores (Zen 4 runs this
+// file's kernels through the AVX-VNNI test twin; the AVX2 kernel runs there natively).
+inline void store_i32x8(void* c, __m256i x, __m256i mask, size_t n) {
+  if (n >= 8)
+    _mm256_storeu_si256(static_cast<__m256i*>(c), x);
+  else
+    _mm256_maskstore_epi32(static_cast<int*>(c), mask, x);
+}
+
 // Writes columns [col, col + n) (n in 1..8) of one row of C from 8 dot' values. `c` is C at
 // (row, col).
 inline void epilogue_row8(__m256i dot, int32_t row_sum, size_t row, size_t col, size_t n,
@@ -128,7 +138,7 @@ inline void epilogue_row8(__m256i dot, int32_t row_sum, size_t row, size_t col, 
   switch (ep.output) {
     case QGEMM_OUTPUT_S32:
       if (ep.bias) x = _mm256_add_epi32(x, load_masked_i32(ep.bias + col, mask));
-      _mm256_maskstore_epi32(static_cast<int*>(c), mask, x);
+      store_i32x8(c, x, mask, n);
       return;
     case QGEMM_OUTPUT_REQUANT_FLOAT: {
       if (ep.bias) x = _mm256_add_epi32(x, load_masked_i32(ep.bias + col, mask));
@@ -164,7 +174,7 @@ inline void epilogue_row8(__m256i dot, int32_t row_sum, size_t row, size_t col, 
         f = _mm256_max_ps(_mm256_set1_ps(ep.f32_min), f);  // NaN stays NaN, as in the scalar form
         f = _mm256_min_ps(_mm256_set1_ps(ep.f32_max), f);
       }
-      _mm256_maskstore_ps(static_cast<float*>(c), mask, f);
+      store_i32x8(c, _mm256_castps_si256(f), mask, n);
       return;
     }
     default:
@@ -228,6 +238,16 @@ inline void tile_avx2(const tile_args& t, DotRows dot_rows) {
   with_rows<MR>(t.m, [&](auto rows) {
     constexpr size_t R = decltype(rows)::value;
     alignas(32) int32_t dot[R * NR];
+    // The tile's lines of C, asked for (for writing) before the K loop so that the epilogue's
+    // stores do not wait on them (as in ukernel_14x32c4__avx512vnni).
+    if (t.last_k) {
+      const size_t ob = output_elem_bytes(t.ep->output);
+      const char* c = static_cast<const char*>(t.c);
+      for (size_t m = 0; m < R; ++m) {
+        __builtin_prefetch(c + m * t.ldc * ob, 1, 3);
+        __builtin_prefetch(c + m * t.ldc * ob + t.n * ob - 1, 1, 3);
+      }
+    }
     dot_rows(rows, dot);
     finish_tile_avx2<R, NR>(dot, t);
   });

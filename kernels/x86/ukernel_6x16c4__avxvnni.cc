@@ -34,9 +34,9 @@
 // Measured only as the EVEX twin (below) on Zen 4, a core this kernel is not for (one core,
 // taskset, medians of three runs of three repetitions, shared machine): sq1024 329 GOPS, 72% of
 // peak/vpdpbusd_ymm (456, the EVEX ymm form); unrolling the K loop by two K-groups took it from
-// 310. The loop's own mix (6 vpbroadcastd + 12 vpdpbusd, B in registers) reaches ~450 GOPS in
-// a microloop there, and the loop takes >90% of the samples, so the rest is its loads of B (L1)
-// and A (L2), which a Golden Cove core may serve differently.
+// 310; plain stores of whole rows in the epilogue and a prefetch of the tile's C lines
+// (epilogue_avx2.h) then took it to 385-402 GOPS, 84-86% of a peak/vpdpbusd_ymm of 455-467
+// measured alternately.
 //
 // Packing. A panel: K-groups of 4 of s8 ([k/4][6][4], layout_k_groups), by x86/pack_avx2.h, the
 // AVX2 level's packer (the same format, before that kernel splits it). B panel: [k/4][16][4] u8
