@@ -242,15 +242,27 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   t.ep = g.ep;
   t.ld_partial = out ? out->ld : k.nc;
   t.ldc = g.ldc;
-  // A as rows of kp_r bytes (kernel.h: pack_a_rows) when this task's columns are few.
+  // A as rows of kp_r bytes (kernel.h: pack_a_rows) when this task's columns are few; and a
+  // row-major A already in the kernel's element type, K a multiple of KR, read where it is
+  // (kernel.h: sum_a_rows), its row sums computed only when some zB' != 0.
   const bool a_rows = k.pack_a_rows != nullptr && n1 - n0 <= rows_a_max_n(k);
-  t.lda = a_rows ? kp_r * a_elem : 0;
+  const bool a_in_place = a_rows && k.sum_a_rows != nullptr && pa.k_contiguous && g.K > 0 &&
+                          g.K % k.kr == 0 && a_elem == 1 &&
+                          zero_point_shift(pa.type, k.a_elem) == 0;
+  const bool row_sums_used = g.ep->neg_zb_stride != 0 || g.ep->neg_zb[0] != 0;
+  const char* const a_src = static_cast<const char*>(pa.src);  // op(A) at (0, k0)
+  t.lda = a_in_place ? pa.ld : a_rows ? kp_r * a_elem : 0;
 
   for (size_t ic = m0; ic < m1; ic += k.mc) {
     const size_t mc = std::min(k.mc, m1 - ic);
     pa.r0 = ic;
     pa.rows = mc;
-    (a_rows ? k.pack_a_rows : k.pack_a)(pa);
+    if (!a_in_place)
+      (a_rows ? k.pack_a_rows : k.pack_a)(pa);
+    else if (row_sums_used)
+      k.sum_a_rows(pa);
+    else
+      std::fill(row_sum, row_sum + mc, 0);
     if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
     // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
     // epilogue to zero sums.
@@ -262,8 +274,9 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
       t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
       t.n = std::min(k.nr, nc - jr);
       t.col = jc + jr;
-      t.a = a_rows ? a_pack + (ir * kp_r + (pc - k0)) * a_elem
-                   : a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+      t.a = a_in_place ? a_src + (ic + ir) * pa.ld + (pc - k0)
+            : a_rows   ? a_pack + (ir * kp_r + (pc - k0)) * a_elem
+                       : a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
       t.m = std::min(k.mr, mc - ir);
       t.row = ic + ir;
       // Unsplit K never reserves (or reads) the partial sums: no arithmetic on a null pointer.

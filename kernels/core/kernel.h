@@ -106,7 +106,8 @@ struct pack_args {
 struct tile_args {
   size_t k_groups;          // number of KR-groups in this K block
   const void* a;            // packed A panel at this K block (lda == 0), or with pack_a_rows
-                            // (lda > 0) row 0 of the tile's A rows at this K block
+                            // (lda > 0) row 0 of the tile's A rows at this K block (packed, or
+                            // the caller's A itself: gemm_kernel::sum_a_rows)
   size_t lda;               // 0: A in MR-row panels; else bytes from one A row to the next
   const void* b;            // packed B panel at this K block
   size_t m, n;              // valid rows and columns of the tile (1..MR, 1..NR)
@@ -155,6 +156,13 @@ struct gemm_kernel {
   // the driver uses it when the columns of a task number at most rows_a_max_n.
   void (*pack_a_rows)(const pack_args&) = nullptr;
   size_t rows_a_max_n = 0;
+  // Optional, with pack_a_rows: a row-major A whose bytes already are the kernel's packed
+  // element (no shift: a u8 A for a u8 a_elem) and whose K is a multiple of KR already has the
+  // rows layout, rows p.ld bytes apart. The driver then lets the tiles read it where the caller
+  // left it (tile_args::lda = the caller's ld): nothing is copied, and sum_a_rows only computes
+  // the row sums (p.sums of p.rows rows from p.r0; nothing written to p.dst), which the driver
+  // asks for only when some column has zB' != 0 (row_sum' is multiplied by -zB').
+  void (*sum_a_rows)(const pack_args&) = nullptr;
 };
 
 inline namespace QGEMM_KERNEL_NAMESPACE {

@@ -1,20 +1,24 @@
 // ukernel_14x32c4__avx512vnni: the main x86 path, `vpdpbusd zmm` (AVX512-VNNI).
 //
 // Register map (32 zmm): zmm0-27 hold the 14 x 32 int32 tile (row m: two accumulators, columns
-// 0-15 and 16-31); two hold one K-group of the B panel (32 columns x 4 k, u8); one takes row m's
+// 0-15 and 16-31); two hold one K-group of the B panel (32 columns x 4 k, s8); one takes row m's
 // 4 bytes of A broadcast (GCC 12 emits vpbroadcastd rather than vpdpbusd's embedded {1to16}
 // operand; an inline-asm embedded broadcast measured no faster on Zen 4). Per K-group: 2 loads
 // of B, 14 broadcast loads of A, 28 vpdpbusd = 1792 MACs. 14 rows is the most that fits.
 //
 // Operand roles. vpdpbusd multiplies unsigned bytes (its first source) by signed bytes (its
-// second source, the one that may be a broadcast from memory). A is the broadcast, so A is
-// packed as s8 and B as u8; a u8 A or an s8 B is shifted by x ^ 0x80 while packing, and the
+// second). A, the broadcast, is the unsigned one, packed as u8, and B is packed as s8: that is
+// the usual pair (u8 activations, s8 weights) with no shift at all, so a row-major u8 A with K
+// a multiple of 4 is read where the caller left it (gemm_kernel::sum_a_rows, for narrow
+// products), and an s8 B of zero point 0 (symmetric weights) makes -zB' = 0, so not even A's
+// row sums are needed. An s8 A or a u8 B is shifted by x ^ 0x80 while packing, and the
 // zero-point terms absorb the shift (core/kernel.h). u8 x s8 products summed by fours never
 // saturate (vpdpbusd, unlike vpdpbusds and vpmaddubsw, does not saturate), so the tile is
-// exact modulo 2^32.
+// exact modulo 2^32. (Until A was read in place, the roles were the other way round, A s8 and
+// B u8; the loop is the same either way, as the broadcast is a separate vpbroadcastd.)
 //
-// Packing: both operands in K-groups of 4 (layout_k_groups): A panel [k/4][14][4] s8, B panel
-// [k/4][32][4] u8, so one K-group of B is exactly two zmm loads.
+// Packing: both operands in K-groups of 4 (layout_k_groups): A panel [k/4][14][4] u8, B panel
+// [k/4][32][4] s8, so one K-group of B is exactly two zmm loads.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -32,7 +36,7 @@ constexpr size_t kMR = 14, kNR = 32, kKR = 4;
 
 // Packing A (every call, so it must be fast). A row-major A (k contiguous) becomes, per panel of
 // 14 rows, [k / 4][14][4] bytes: a transpose of the 14 x (K / 4) matrix of 32-bit words. Take
-// 16 words (64 bytes) of each of the 14 rows, shifted to s8 and zero beyond K, transpose the
+// 16 words (64 bytes) of each of the 14 rows, shifted to u8 and zero beyond K, transpose the
 // 16 x 16 word block in registers (rows 14 and 15 are zero), and store 14 words per K-group.
 // About 100 instructions per 896 bytes, against one load, xor and store per 4 bytes in the
 // generic packer. A transposed A (k-major) goes through the generic packer.
@@ -66,7 +70,7 @@ inline __mmask64 first_bytes(size_t n) {
   return n >= 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
 }
 
-// Bytes k0 .. k0 + 63 of a row of A of depth k as packed s8 (x ^ flip), zero past k. Whole
+// Bytes k0 .. k0 + 63 of a row of A of depth k as packed u8 (x ^ flip), zero past k. Whole
 // chunks take plain loads: masked byte loads and stores cost Zen 4 half again as much (the
 // rows packer alone: 37 -> 56 GB/s from L1 with plain ones).
 inline __m512i load_a_chunk(const uint8_t* row, size_t k0, size_t k, __m512i flip) {
@@ -75,30 +79,25 @@ inline __m512i load_a_chunk(const uint8_t* row, size_t k0, size_t k, __m512i fli
   return _mm512_maskz_mov_epi8(m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + k0), flip));
 }
 
-// The row sum of packed s8 chunks: vpsadbw of (x ^ 0x80) sums each 8 bytes as unsigned x + 128;
-// the 64 * 128 excess per chunk (zero padding included, as 0 ^ 0x80 = 128) is taken off at the
-// end. 64-bit lanes: exact, then reduced modulo 2^32.
-struct s8_row_sum {
+// The row sum of packed u8 chunks: vpsadbw against zero sums each 8 bytes into a 64-bit lane
+// (zero padding adds nothing), exactly; the total is then taken modulo 2^32.
+struct u8_row_sum {
   __m512i sum64 = _mm512_setzero_si512();
-  uint64_t chunks = 0;
   void add(__m512i v) {
-    const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-    sum64 = _mm512_add_epi64(sum64,
-                             _mm512_sad_epu8(_mm512_xor_si512(v, bias), _mm512_setzero_si512()));
-    ++chunks;
+    sum64 = _mm512_add_epi64(sum64, _mm512_sad_epu8(v, _mm512_setzero_si512()));
   }
   int32_t total() const {
-    return static_cast<int32_t>(static_cast<uint32_t>(
-        static_cast<uint64_t>(_mm512_reduce_add_epi64(sum64)) - uint64_t{64 * 128} * chunks));
+    return static_cast<int32_t>(
+        static_cast<uint32_t>(static_cast<uint64_t>(_mm512_reduce_add_epi64(sum64))));
   }
 };
 
-inline __m512i a_flip(qgemm_type type) {  // A is packed as s8
-  return _mm512_set1_epi8(static_cast<char>(type == QGEMM_U8 ? 0x80 : 0x00));
+inline __m512i a_flip(qgemm_type type) {  // A is packed as u8
+  return _mm512_set1_epi8(static_cast<char>(type == QGEMM_S8 ? 0x80 : 0x00));
 }
 
 void pack_a_14x32c4(const pack_args& p) {
-  if (!p.k_contiguous) return pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>(p);
+  if (!p.k_contiguous) return pack_panels<kMR, packed_elem::u8, layout_k_groups<kMR, kKR>>(p);
   const __m512i flip = a_flip(p.type);
   const size_t kp = round_up(p.k, kKR);
   const auto* src = static_cast<const uint8_t*>(p.src);
@@ -107,7 +106,7 @@ void pack_a_14x32c4(const pack_args& p) {
     const size_t rn = std::min(kMR, p.rows - base);
     uint8_t* panel = dst + (base / kMR) * kp * kMR;
     const uint8_t* rows[16];  // 16, like the transpose block: rows >= rn are never read
-    s8_row_sum sums[16];
+    u8_row_sum sums[16];
     for (size_t r = 0; r < rn; ++r)
       rows[r] = p.k > 0 ? src + (p.r0 + base + r) * p.ld : nullptr;  // K = 0: A may be NULL
     for (size_t k0 = 0; k0 < kp; k0 += 64) {
@@ -134,10 +133,10 @@ constexpr size_t kPrefetchBytes = 4096;
 
 // A as rows of kp bytes (gemm_kernel::pack_a_rows), for narrow products: per 64 bytes of a row
 // one masked load, xor, store and vpsadbw (the row sum, as in the panel packer), no transposes.
-// Each row is what a panel of one row in K-groups would be: the row, shifted to s8 and
+// Each row is what a panel of one row in K-groups would be: the row, shifted to u8 and
 // zero-padded to kp. A transposed A (k-major) goes through the generic packer.
 void pack_a_rows_14x32c4(const pack_args& p) {
-  if (!p.k_contiguous) return pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(p);
+  if (!p.k_contiguous) return pack_panels<1, packed_elem::u8, layout_k_groups<1, kKR>>(p);
   const __m512i flip = a_flip(p.type);
   const size_t kp = round_up(p.k, kKR);
   const auto* src = static_cast<const uint8_t*>(p.src);
@@ -145,7 +144,7 @@ void pack_a_rows_14x32c4(const pack_args& p) {
   for (size_t r = 0; r < p.rows; ++r) {
     const uint8_t* row = p.k > 0 ? src + (p.r0 + r) * p.ld : nullptr;  // K = 0: A may be NULL
     uint8_t* out = dst + r * kp;
-    s8_row_sum sum;
+    u8_row_sum sum;
     for (size_t k0 = 0; k0 < kp; k0 += 64) {
       const __m512i v = load_a_chunk(row, k0, p.k, flip);
       if (k0 + 64 <= kp)
@@ -154,6 +153,19 @@ void pack_a_rows_14x32c4(const pack_args& p) {
         _mm512_mask_storeu_epi8(out + k0, first_bytes(kp - k0), v);
       sum.add(v);
     }
+    p.sums[r] = sum.total();
+  }
+}
+
+// The row sums alone of a row-major u8 A that the tiles read where it is (gemm_kernel::
+// sum_a_rows): one pass of loads and vpsadbw, nothing stored.
+void sum_a_rows_14x32c4(const pack_args& p) {
+  const __m512i none = _mm512_setzero_si512();
+  const auto* src = static_cast<const uint8_t*>(p.src);
+  for (size_t r = 0; r < p.rows; ++r) {
+    const uint8_t* row = src + (p.r0 + r) * p.ld;
+    u8_row_sum sum;
+    for (size_t k0 = 0; k0 < p.k; k0 += 64) sum.add(load_a_chunk(row, k0, p.k, none));
     p.sums[r] = sum.total();
   }
 }
@@ -174,7 +186,7 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
   const size_t lda = t.lda;
   const uint8_t* base[5];
 #pragma GCC unroll 5
-  for (size_t i = 0; i < 5; ++i) base[i] = a + 3 * i * lda;
+  for (size_t i = 0; i < 5; ++i) base[i] = 3 * i < R ? a + 3 * i * lda : a;  // rows < R only
   const auto* b = static_cast<const uint8_t*>(t.b);
 #pragma GCC unroll 2
   for (size_t g = 0; g < t.k_groups; ++g) {
@@ -188,8 +200,8 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
       int32_t a4;
       std::memcpy(&a4, Rows ? base[m / 3] + (m % 3) * lda : a + m * kKR, sizeof a4);
       const __m512i am = _mm512_set1_epi32(a4);
-      acc[m][0] = _mm512_dpbusd_epi32(acc[m][0], b0, am);
-      acc[m][1] = _mm512_dpbusd_epi32(acc[m][1], b1, am);
+      acc[m][0] = _mm512_dpbusd_epi32(acc[m][0], am, b0);
+      acc[m][1] = _mm512_dpbusd_epi32(acc[m][1], am, b1);
     }
     if constexpr (Rows) {
 #pragma GCC unroll 5
@@ -235,7 +247,7 @@ void tile_14x32c4(const tile_args& t) {
 }
 
 // Small M (decode). Rows of A are packed contiguously (a panel of one row in K-groups is just
-// the row, shifted to s8 and zero-padded to kp), and B is read panel after panel: the packed B
+// the row, shifted to u8 and zero-padded to kp), and B is read panel after panel: the packed B
 // is one sequential stream from its first byte to its last, which is what the hardware
 // prefetcher serves at full memory bandwidth. Per K-group and row: one broadcast and two
 // vpdpbusd on 128 bytes of B; the int32 sums run over all of K (vpdpbusd wraps modulo 2^32, as
@@ -265,8 +277,8 @@ void gemv_rows(const gemv_args& g) {
         int32_t a4;
         std::memcpy(&a4, a_rows + r * g.kp + k, sizeof a4);
         const __m512i am = _mm512_set1_epi32(a4);
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, am);
-        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, am);
+        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], am, b0);
+        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], am, b1);
       }
     }
     const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
@@ -291,14 +303,15 @@ extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     "ukernel_14x32c4__avx512vnni", QGEMM_ISA_AVX512VNNI,
     kMR, kNR, kKR,
     /*mc=*/56, /*nc=*/1024, /*kc=*/2048,
-    packed_elem::s8, packed_elem::u8,
+    packed_elem::u8, packed_elem::s8,
     &pack_a_14x32c4,
-    &pack_panels<kNR, packed_elem::u8, layout_k_groups<kNR, kKR>>,
+    &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_14x32c4,
     &gemv_14x32c4,
     kGemvMaxM,
     &pack_a_rows_14x32c4,
     /*rows_a_max_n=*/1024,
+    &sum_a_rows_14x32c4,
 };
 
 }  // namespace qgemm::detail
