@@ -243,26 +243,43 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   t.ld_partial = out ? out->ld : k.nc;
   t.ldc = g.ldc;
   // A as rows of kp_r bytes (kernel.h: pack_a_rows) when this task's columns are few; and a
-  // row-major A already in the kernel's element type, K a multiple of KR, read where it is
-  // (kernel.h: sum_a_rows), its row sums computed only when some zB' != 0.
+  // row-major A already in the kernel's element type read where it is (kernel.h: sum_a_rows),
+  // its row sums computed only when some zB' != 0.
   const bool a_rows = k.pack_a_rows != nullptr && n1 - n0 <= rows_a_max_n(k);
   const bool a_in_place = a_rows && k.sum_a_rows != nullptr && pa.k_contiguous && g.K > 0 &&
-                          g.K % k.kr == 0 && a_elem == 1 &&
-                          zero_point_shift(pa.type, k.a_elem) == 0;
+                          a_elem == 1 && zero_point_shift(pa.type, k.a_elem) == 0;
   const bool row_sums_used = g.ep->neg_zb_stride != 0 || g.ep->neg_zb[0] != 0;
   const char* const a_src = static_cast<const char*>(pa.src);  // op(A) at (0, k0)
-  t.lda = a_in_place ? pa.ld : a_rows ? kp_r * a_elem : 0;
+  // Read in place, row r's bytes [0, kp) must lie inside A, which ends at (M - 1) ld + K: when
+  // K is not a multiple of KR the last K-group reads up to kp - K bytes past the row (the next
+  // row's, or the gap before it; B is zero there, so they add nothing, and the row sums come
+  // from sum_a_rows, which stops at K). Rows from in_place_end on would read past the end of A:
+  // the tiles that hold them read a copy (pack_a_rows) instead.
+  size_t in_place_end = 0;
+  if (a_in_place) {
+    const size_t a_end = (g.M - 1) * pa.ld + g.K;
+    in_place_end = a_end < kp ? 0 : std::min(g.M, (a_end - kp) / std::max<size_t>(pa.ld, 1) + 1);
+  }
 
   for (size_t ic = m0; ic < m1; ic += k.mc) {
     const size_t mc = std::min(k.mc, m1 - ic);
-    pa.r0 = ic;
-    pa.rows = mc;
-    if (!a_in_place)
-      (a_rows ? k.pack_a_rows : k.pack_a)(pa);
-    else if (row_sums_used)
+    // Rows [ic, ic + copy_from) are read in place, the tiles from copy_from on from a copy.
+    const size_t safe = in_place_end > ic ? in_place_end - ic : 0;
+    const size_t copy_from = safe >= mc ? mc : safe / k.mr * k.mr;
+    if (copy_from > 0 && row_sums_used) {
+      pa.r0 = ic;
+      pa.rows = copy_from;
       k.sum_a_rows(pa);
-    else
-      std::fill(row_sum, row_sum + mc, 0);
+    } else {
+      std::fill(row_sum, row_sum + copy_from, 0);
+    }
+    if (copy_from < mc) {
+      pa.r0 = ic + copy_from;
+      pa.rows = mc - copy_from;
+      pa.sums = row_sum + copy_from;
+      (a_rows ? k.pack_a_rows : k.pack_a)(pa);
+      pa.sums = row_sum;
+    }
     if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
     // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
     // epilogue to zero sums.
@@ -274,9 +291,16 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
       t.b = b_panels + ((jc + jr) / k.nr * kp + pc) * k.nr * b_elem;
       t.n = std::min(k.nr, nc - jr);
       t.col = jc + jr;
-      t.a = a_in_place ? a_src + (ic + ir) * pa.ld + (pc - k0)
-            : a_rows   ? a_pack + (ir * kp_r + (pc - k0)) * a_elem
-                       : a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+      if (ir < copy_from) {
+        t.a = a_src + (ic + ir) * pa.ld + (pc - k0);
+        t.lda = pa.ld;
+      } else if (a_rows) {
+        t.a = a_pack + ((ir - copy_from) * kp_r + (pc - k0)) * a_elem;
+        t.lda = kp_r * a_elem;
+      } else {
+        t.a = a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+        t.lda = 0;
+      }
       t.m = std::min(k.mr, mc - ir);
       t.row = ic + ir;
       // Unsplit K never reserves (or reads) the partial sums: no arithmetic on a null pointer.
