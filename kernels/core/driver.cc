@@ -247,14 +247,17 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   // its row sums computed only when some zB' != 0.
   const bool a_rows = k.pack_a_rows != nullptr && n1 - n0 <= rows_a_max_n(k);
   const bool a_in_place = a_rows && k.sum_a_rows != nullptr && pa.k_contiguous && g.K > 0 &&
-                          a_elem == 1 && zero_point_shift(pa.type, k.a_elem) == 0;
+                          (g.K % k.kr == 0 || pa.ld == g.K) && a_elem == 1 &&
+                          zero_point_shift(pa.type, k.a_elem) == 0;
   const bool row_sums_used = g.ep->neg_zb_stride != 0 || g.ep->neg_zb[0] != 0;
   const char* const a_src = static_cast<const char*>(pa.src);  // op(A) at (0, k0)
   // Read in place, row r's bytes [0, kp) must lie inside A, which ends at (M - 1) ld + K: when
-  // K is not a multiple of KR the last K-group reads up to kp - K bytes past the row (the next
-  // row's, or the gap before it; B is zero there, so they add nothing, and the row sums come
-  // from sum_a_rows, which stops at K). Rows from in_place_end on would read past the end of A:
-  // the tiles that hold them read a copy (pack_a_rows) instead.
+  // K is not a multiple of KR the last K-group reads up to kp - K bytes past the row, which
+  // (ld == K: only then) are the next row's first bytes; B is zero there, so they add nothing,
+  // and the row sums come from sum_a_rows, which stops at K. (With ld > K they would be bytes
+  // between rows that are not part of A: another thread may be writing them.) Rows from
+  // in_place_end on would read past the end of A: the tiles that hold them read a copy
+  // (pack_a_rows) instead.
   size_t in_place_end = 0;
   if (a_in_place) {
     const size_t a_end = (g.M - 1) * pa.ld + g.K;

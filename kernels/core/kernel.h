@@ -158,8 +158,9 @@ struct gemm_kernel {
   size_t rows_a_max_n = 0;
   // Optional, with pack_a_rows: a row-major A whose bytes already are the kernel's packed
   // element (no shift: a u8 A for a u8 a_elem) already has the rows layout, rows p.ld bytes
-  // apart (past K, a row's last K-group meets B's zero padding; the driver copies the rows
-  // whose last K-group would pass the end of A). The driver then lets the tiles read it where the caller
+  // apart (when K is not a multiple of KR and the rows are contiguous, a row's last K-group
+  // reads the next row's first bytes against B's zero padding; the driver copies the rows whose
+  // last K-group would pass the end of A). The driver then lets the tiles read it where the caller
   // left it (tile_args::lda = the caller's ld): nothing is copied, and sum_a_rows only computes
   // the row sums (p.sums of p.rows rows from p.r0; nothing written to p.dst), which the driver
   // asks for only when some column has zB' != 0 (row_sum' is multiplied by -zB').
