@@ -177,8 +177,7 @@ void sum_a_rows_14x32c4(const pack_args& p) {
 // 12) and x86's base + index * {1, 2} addressing reach all 14 rows with no register spent per
 // row (fourteen pointers would not fit the 16 general-purpose registers).
 template <size_t R, bool Rows>
-inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
-  __m512i acc[R][2];
+inline __attribute__((always_inline)) void dot_rows(const tile_args& t, __m512i (&acc)[R][2]) {
 #pragma GCC unroll 14
   for (size_t m = 0; m < R; ++m) acc[m][0] = acc[m][1] = _mm512_setzero_si512();
 
@@ -211,17 +210,45 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
     }
     b += kNR * kKR;
   }
+}
+
+// The epilogue with per-tensor zero points straight from the accumulators, for a tile whose K
+// is one block: x = dot' + (zA' col_off' + bias) + row_sum' (-zB'), then output step O. Used
+// for int32 output (on small K, odd_97x83x61's 16 K-groups, the round trip through memory and
+// the generic loop were a fifth of the tile: 1.14 -> 1.27 of oneDNN); the float-requantized
+// int8 output measured slower this way than through finish_tile16's buffer (tiny64 s8: 47 vs
+// 57-61% of peak; its constants and the 28 accumulators do not fit the registers together),
+// so it, the other outputs, per-row or per-column zero points and split K take the buffer.
+template <qgemm_output O, size_t R>
+inline __attribute__((always_inline)) void per_tensor_from_registers(const __m512i (&acc)[R][2],
+                                                                     const tile_args& t) {
+  const epilogue_plan& ep = *t.ep;
+  const output_consts16 k = load_output_consts16(ep);
+  const uint32_t neg_zb = static_cast<uint32_t>(ep.neg_zb[0]);
+  columns16 cols[2];
+  __m512i col_term[2];
+#pragma GCC unroll 2
+  for (size_t h = 0; h < 2; ++h) {
+    cols[h] = load_columns16(
+        ep, t.col + 16 * h, lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(16 * h)));
+    col_term[h] = with_bias16<O>(cols[h].za_col_off, cols[h]);
+  }
+  constexpr size_t ob = output_elem_bytes(O);
+  auto* c = static_cast<char*>(t.c);
 #pragma GCC unroll 14
   for (size_t m = 0; m < R; ++m) {
-    _mm512_store_si512(out + m * kNR, acc[m][0]);
-    _mm512_store_si512(out + m * kNR + 16, acc[m][1]);
+    const __m512i row_term = _mm512_set1_epi32(
+        static_cast<int32_t>(static_cast<uint32_t>(t.row_sum[m]) * neg_zb));
+#pragma GCC unroll 2
+    for (size_t h = 0; h < 2; ++h)
+      output_row16<O>(_mm512_add_epi32(_mm512_add_epi32(acc[m][h], col_term[h]), row_term),
+                      t.row + m, cols[h], k, c + (m * t.ldc + 16 * h) * ob);
   }
 }
 
 // The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 template <size_t R>
 void tile_rows(const tile_args& t) {
-  alignas(64) int32_t dot[R * kNR];
   // Ask for the tile's lines of C now, for writing, so that the epilogue's stores do not wait
   // on them: C is usually not cached (a 1024 x 1024 int32 C is 4 MiB), and 14 rows of stores
   // that miss fill the store queue (perf annotate of sq1024: 8% of the tile in the epilogue;
@@ -235,10 +262,23 @@ void tile_rows(const tile_args& t) {
       __builtin_prefetch(c + m * t.ldc * ob + t.n * ob - 1, 1, 3);
     }
   }
+  __m512i acc[R][2];
   if (t.lda != 0)
-    dot_rows<R, true>(t, dot);
+    dot_rows<R, true>(t, acc);
   else
-    dot_rows<R, false>(t, dot);
+    dot_rows<R, false>(t, acc);
+  const epilogue_plan& ep = *t.ep;
+  if (t.first_k && t.last_k && ep.za_stride == 0 && ep.neg_zb_stride == 0) {
+    if (ep.output == QGEMM_OUTPUT_S32)
+      return per_tensor_from_registers<QGEMM_OUTPUT_S32>(acc, t);
+
+  }
+  alignas(64) int32_t dot[R * kNR];
+#pragma GCC unroll 14
+  for (size_t m = 0; m < R; ++m) {
+    _mm512_store_si512(dot + m * kNR, acc[m][0]);
+    _mm512_store_si512(dot + m * kNR + 16, acc[m][1]);
+  }
   finish_tile16<R, kNR>(dot, t);
 }
 
