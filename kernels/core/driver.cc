@@ -261,7 +261,7 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   size_t in_place_end = 0;
   if (a_in_place) {
     const size_t a_end = (g.M - 1) * pa.ld + g.K;
-    in_place_end = a_end < kp ? 0 : std::min(g.M, (a_end - kp) / std::max<size_t>(pa.ld, 1) + 1);
+    in_place_end = a_end < kp ? 0 : std::min(g.M, (a_end - kp) / pa.ld + 1);  // ld >= K > 0
   }
 
   for (size_t ic = m0; ic < m1; ic += k.mc) {

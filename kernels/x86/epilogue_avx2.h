@@ -238,16 +238,7 @@ inline void tile_avx2(const tile_args& t, DotRows dot_rows) {
   with_rows<MR>(t.m, [&](auto rows) {
     constexpr size_t R = decltype(rows)::value;
     alignas(32) int32_t dot[R * NR];
-    // The tile's lines of C, asked for (for writing) before the K loop so that the epilogue's
-    // stores do not wait on them (as in ukernel_14x32c4__avx512vnni).
-    if (t.last_k) {
-      const size_t ob = output_elem_bytes(t.ep->output);
-      const char* c = static_cast<const char*>(t.c);
-      for (size_t m = 0; m < R; ++m) {
-        __builtin_prefetch(c + m * t.ldc * ob, 1, 3);
-        __builtin_prefetch(c + m * t.ldc * ob + t.n * ob - 1, 1, 3);
-      }
-    }
+    prefetch_tile_c(t, R);
     dot_rows(rows, dot);
     finish_tile_avx2<R, NR>(dot, t);
   });

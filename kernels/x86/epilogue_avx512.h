@@ -224,6 +224,23 @@ inline void epilogue_row16(__m512i dot, int32_t row_sum, size_t row, const colum
   }
 }
 
+// Per-tensor zero points (the common case): the correction of dot' splits into a column term,
+// zA' col_off' + bias (the bias for the integer outputs only), once per 16 columns, and a row
+// term, row_sum' * -zB', once per row; x = dot' + both.
+inline bool per_tensor_zero_points(const epilogue_plan& ep) {
+  return ep.neg_zb_stride == 0 && ep.za_stride == 0;
+}
+template <qgemm_output O>
+inline __m512i per_tensor_col_term16(const columns16& cols) {
+  return with_bias16<O>(cols.za_col_off, cols);
+}
+inline int32_t per_tensor_row_term(int32_t row_sum, const epilogue_plan& ep) {
+  return static_cast<int32_t>(static_cast<uint32_t>(row_sum) * static_cast<uint32_t>(ep.neg_zb[0]));
+}
+inline __m512i per_tensor_x16(__m512i dot, __m512i col_term, int32_t row_term) {
+  return _mm512_add_epi32(_mm512_add_epi32(dot, col_term), _mm512_set1_epi32(row_term));
+}
+
 // The epilogue of a whole R x NR tile for one output kind, column block by column block so that
 // the per-column parameters are loaded once for all rows. With per-tensor zero points (the common
 // case) the correction is one vector per column block (zA' col_off' + bias) and one scalar per
@@ -235,11 +252,9 @@ inline void epilogue_tile16(const int32_t* dot, const tile_args& t) {
   const output_consts16 k = load_output_consts16(ep);
   const size_t out_bytes = output_elem_bytes(O);
   const size_t row_bytes = t.ldc * out_bytes;
-  const bool per_tensor_zp = ep.neg_zb_stride == 0 && ep.za_stride == 0;
+  const bool per_tensor_zp = per_tensor_zero_points(ep);
   int32_t row_term[R];  // per-tensor zero points only
-  for (size_t m = 0; per_tensor_zp && m < R; ++m)
-    row_term[m] = static_cast<int32_t>(static_cast<uint32_t>(t.row_sum[m]) *
-                                       static_cast<uint32_t>(ep.neg_zb[0]));
+  for (size_t m = 0; per_tensor_zp && m < R; ++m) row_term[m] = per_tensor_row_term(t.row_sum[m], ep);
   char* const c0 = static_cast<char*>(t.c);
   for (size_t h = 0; h < NR; h += 16) {
     const __mmask16 mask = lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(h));
@@ -247,13 +262,10 @@ inline void epilogue_tile16(const int32_t* dot, const tile_args& t) {
     const columns16 cols = load_columns16(ep, t.col + h, mask);
     char* c = c0 + h * out_bytes;
     if (per_tensor_zp) {
-      const __m512i col_term = with_bias16<O>(cols.za_col_off, cols);
-      for (size_t m = 0; m < R; ++m) {
-        const __m512i x = _mm512_add_epi32(
-            _mm512_add_epi32(_mm512_load_si512(dot + m * NR + h), col_term),
-            _mm512_set1_epi32(row_term[m]));
-        output_row16<O>(x, t.row + m, cols, k, c + m * row_bytes);
-      }
+      const __m512i col_term = per_tensor_col_term16<O>(cols);
+      for (size_t m = 0; m < R; ++m)
+        output_row16<O>(per_tensor_x16(_mm512_load_si512(dot + m * NR + h), col_term, row_term[m]),
+                        t.row + m, cols, k, c + m * row_bytes);
     } else {
       for (size_t m = 0; m < R; ++m) {
         const __m512i x = corrected_acc16(_mm512_load_si512(dot + m * NR + h), t.row_sum[m],

@@ -224,55 +224,37 @@ inline __attribute__((always_inline)) void per_tensor_from_registers(const __m51
                                                                      const tile_args& t) {
   const epilogue_plan& ep = *t.ep;
   const output_consts16 k = load_output_consts16(ep);
-  const uint32_t neg_zb = static_cast<uint32_t>(ep.neg_zb[0]);
   columns16 cols[2];
   __m512i col_term[2];
 #pragma GCC unroll 2
   for (size_t h = 0; h < 2; ++h) {
     cols[h] = load_columns16(
         ep, t.col + 16 * h, lane_mask16(static_cast<ptrdiff_t>(t.n) - static_cast<ptrdiff_t>(16 * h)));
-    col_term[h] = with_bias16<O>(cols[h].za_col_off, cols[h]);
+    col_term[h] = per_tensor_col_term16<O>(cols[h]);
   }
   constexpr size_t ob = output_elem_bytes(O);
   auto* c = static_cast<char*>(t.c);
 #pragma GCC unroll 14
   for (size_t m = 0; m < R; ++m) {
-    const __m512i row_term = _mm512_set1_epi32(
-        static_cast<int32_t>(static_cast<uint32_t>(t.row_sum[m]) * neg_zb));
+    const int32_t row_term = per_tensor_row_term(t.row_sum[m], ep);
 #pragma GCC unroll 2
     for (size_t h = 0; h < 2; ++h)
-      output_row16<O>(_mm512_add_epi32(_mm512_add_epi32(acc[m][h], col_term[h]), row_term),
-                      t.row + m, cols[h], k, c + (m * t.ldc + 16 * h) * ob);
+      output_row16<O>(per_tensor_x16(acc[m][h], col_term[h], row_term), t.row + m, cols[h], k,
+                      c + (m * t.ldc + 16 * h) * ob);
   }
 }
 
 // The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 template <size_t R>
 void tile_rows(const tile_args& t) {
-  // Ask for the tile's lines of C now, for writing, so that the epilogue's stores do not wait
-  // on them: C is usually not cached (a 1024 x 1024 int32 C is 4 MiB), and 14 rows of stores
-  // that miss fill the store queue (perf annotate of sq1024: 8% of the tile in the epilogue;
-  // with this prefetch sq1024 went from 0.95 to 0.97 of oneDNN in interleaved runs).
-  if (t.last_k) {
-    const size_t ob = output_elem_bytes(t.ep->output);
-    const char* c = static_cast<const char*>(t.c);
-#pragma GCC unroll 14
-    for (size_t m = 0; m < R; ++m) {
-      __builtin_prefetch(c + m * t.ldc * ob, 1, 3);
-      __builtin_prefetch(c + m * t.ldc * ob + t.n * ob - 1, 1, 3);
-    }
-  }
+  prefetch_tile_c(t, R);
   __m512i acc[R][2];
   if (t.lda != 0)
     dot_rows<R, true>(t, acc);
   else
     dot_rows<R, false>(t, acc);
-  const epilogue_plan& ep = *t.ep;
-  if (t.first_k && t.last_k && ep.za_stride == 0 && ep.neg_zb_stride == 0) {
-    if (ep.output == QGEMM_OUTPUT_S32)
-      return per_tensor_from_registers<QGEMM_OUTPUT_S32>(acc, t);
-
-  }
+  if (t.first_k && t.last_k && t.ep->output == QGEMM_OUTPUT_S32 && per_tensor_zero_points(*t.ep))
+    return per_tensor_from_registers<QGEMM_OUTPUT_S32>(acc, t);
   alignas(64) int32_t dot[R * kNR];
 #pragma GCC unroll 14
   for (size_t m = 0; m < R; ++m) {
