@@ -259,6 +259,16 @@ std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed) {
   return blob;
 }
 
+std::vector<uint8_t> run_packed(const gemm_problem& p, const qgemm_packed_b* packed) {
+  const gemm_case& g = p.spec();
+  std::vector<uint8_t> out = p.fresh_output();
+  EXPECT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, packed, &p.epilogue(), p.out(out),
+                              p.ldc()),
+            QGEMM_OK)
+      << qgemm_last_error();
+  return out;
+}
+
 std::string for_each_a_layout(const qgemm_packed_b* packed,
                               const std::function<std::string(const char* what)>& gemm) {
   struct layout_run {

@@ -103,6 +103,10 @@ qgemm_packed_b* sentinel_packed_b();
 // The blob of a packed B (qgemm_packed_b_serialize), with the calls checked by the test.
 std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed);
 
+// Runs the problem with a packed B (its status checked by the test) and returns C's buffer, as
+// fresh_output() made it: compare it with p.reference().
+std::vector<uint8_t> run_packed(const gemm_problem& p, const qgemm_packed_b* packed);
+
 // Runs gemm(what) once for each A layout the kernel of `packed` has (gemm_kernel::pack_a_rows:
 // A in panels, then A in rows, whatever N is; otherwise once, as the kernel chooses), `what`
 // naming the run (" packed", " packed, A in panels", ...). Stops at the first non-empty result

@@ -228,11 +228,7 @@ TEST(PackedB, IsIndependentOfTheSourceBufferAfterPacking) {
   qgemm_packed_b* packed = nullptr;
   ASSERT_EQ(qgemm_pack_b(g.K, g.N, &b, &packed), QGEMM_OK);
   std::fill(copy.begin(), copy.end(), 0x5A);
-  std::vector<uint8_t> out = p.fresh_output();
-  ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, packed, &p.epilogue(), p.out(out),
-                              p.ldc()),
-            QGEMM_OK);
-  EXPECT_EQ(out, ref);
+  EXPECT_EQ(run_packed(p, packed), ref);
   qgemm_packed_b_destroy(packed);
 }
 

@@ -90,11 +90,7 @@ TEST(OutOfMemory, PackEveryKernel) {
           [&] { return out == sentinel_packed_b(); });
       EXPECT_GE(failures, 2);  // the object and its storage
       ASSERT_NE(out, sentinel_packed_b());
-      std::vector<uint8_t> c = p.fresh_output();
-      ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, out, &p.epilogue(), p.out(c),
-                                  p.ldc()),
-                QGEMM_OK);
-      EXPECT_EQ(c, p.reference());
+      EXPECT_EQ(run_packed(p, out), p.reference());
       qgemm_packed_b_destroy(out);
     }
   }
@@ -163,11 +159,7 @@ TEST(OutOfMemory, LoadBlobEveryKernel) {
         [&] { return out == sentinel_packed_b(); });
     EXPECT_EQ(failures, 2);  // the object and its storage
     ASSERT_NE(out, sentinel_packed_b());
-    std::vector<uint8_t> c = p.fresh_output();
-    ASSERT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, out, &p.epilogue(), p.out(c),
-                                p.ldc()),
-              QGEMM_OK);
-    EXPECT_EQ(c, p.reference());
+    EXPECT_EQ(run_packed(p, out), p.reference());
     qgemm_packed_b_destroy(out);
   }
 }

@@ -34,17 +34,6 @@ void put_u32(std::vector<uint8_t>& blob, size_t at, uint32_t v) {
   for (int i = 0; i < 4; ++i) blob.at(at + i) = static_cast<uint8_t>(v >> (8 * i));
 }
 
-// Runs the problem with the packed B and returns C's buffer.
-std::vector<uint8_t> run(const gemm_problem& p, const qgemm_packed_b* packed) {
-  const gemm_case& g = p.spec();
-  std::vector<uint8_t> out = p.fresh_output();
-  EXPECT_EQ(qgemm_gemm_packed(g.M, g.N, g.K, &p.a(), g.b_type, packed, &p.epilogue(), p.out(out),
-                              p.ldc()),
-            QGEMM_OK)
-      << qgemm_last_error();
-  return out;
-}
-
 std::vector<gemm_case> round_trip_cases() {
   std::vector<gemm_case> cases;
   uint32_t seed = 1;
@@ -112,8 +101,8 @@ TEST(Serialize, RoundTripOnEveryKernelGivesTheSameProductAndTheSameBytes) {
       EXPECT_EQ(a.bytes, b.bytes);
 
       const std::vector<uint8_t> ref = p.reference();
-      EXPECT_EQ(run(p, packed), ref);
-      EXPECT_EQ(run(p, loaded), ref);
+      EXPECT_EQ(run_packed(p, packed), ref);
+      EXPECT_EQ(run_packed(p, loaded), ref);
       EXPECT_EQ(serialize_packed_b(loaded), blob) << "a loaded B serializes to other bytes";
       qgemm_packed_b_destroy(packed);
       qgemm_packed_b_destroy(loaded);
