@@ -79,19 +79,29 @@ std::vector<gemm_case> cases_for(const kernel_under_test& k) {
   return {small, split};
 }
 
+// Makes a packed B with make(&out) while each allocation in turn fails (out must stay untouched
+// then), then checks that the one made when nothing failed gives the reference result. Returns
+// the number of failed attempts.
+template <class Make>
+long packed_b_through_failures(const gemm_problem& p, Make make) {
+  qgemm_packed_b* out = sentinel_packed_b();
+  const long failures =
+      fail_each_allocation([&] { return make(&out); }, [&] { return out == sentinel_packed_b(); });
+  EXPECT_NE(out, sentinel_packed_b());
+  if (out == sentinel_packed_b()) return failures;
+  EXPECT_EQ(run_packed(p, out), p.reference());
+  qgemm_packed_b_destroy(out);
+  return failures;
+}
+
 TEST(OutOfMemory, PackEveryKernel) {
   for (const kernel_under_test& k : kernels_under_test()) {
     for (const gemm_case& g : cases_for(k)) {
       SCOPED_TRACE(k.name() + " " + g.describe());
       const gemm_problem p(g);
-      qgemm_packed_b* out = sentinel_packed_b();
-      const long failures = fail_each_allocation(
-          [&] { return pack_b_for(k, g.K, g.N, &p.b(), &out); },
-          [&] { return out == sentinel_packed_b(); });
+      const long failures = packed_b_through_failures(
+          p, [&](qgemm_packed_b** out) { return pack_b_for(k, g.K, g.N, &p.b(), out); });
       EXPECT_GE(failures, 2);  // the object and its storage
-      ASSERT_NE(out, sentinel_packed_b());
-      EXPECT_EQ(run_packed(p, out), p.reference());
-      qgemm_packed_b_destroy(out);
     }
   }
 }
@@ -153,14 +163,10 @@ TEST(OutOfMemory, LoadBlobEveryKernel) {
     ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
     std::vector<uint8_t> blob = serialize_packed_b(packed);
     qgemm_packed_b_destroy(packed);
-    qgemm_packed_b* out = sentinel_packed_b();
-    const long failures = fail_each_allocation(
-        [&] { return qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, &out); },
-        [&] { return out == sentinel_packed_b(); });
+    const long failures = packed_b_through_failures(p, [&](qgemm_packed_b** out) {
+      return qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, out);
+    });
     EXPECT_EQ(failures, 2);  // the object and its storage
-    ASSERT_NE(out, sentinel_packed_b());
-    EXPECT_EQ(run_packed(p, out), p.reference());
-    qgemm_packed_b_destroy(out);
   }
 }
 
