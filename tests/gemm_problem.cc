@@ -259,6 +259,15 @@ std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed) {
   return blob;
 }
 
+std::vector<uint8_t> packed_b_blob(const kernel_under_test& k, const gemm_problem& p) {
+  const gemm_case& g = p.spec();
+  qgemm_packed_b* packed = nullptr;
+  EXPECT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK) << qgemm_last_error();
+  std::vector<uint8_t> blob = serialize_packed_b(packed);
+  qgemm_packed_b_destroy(packed);
+  return blob;
+}
+
 std::vector<uint8_t> run_packed(const gemm_problem& p, const qgemm_packed_b* packed) {
   const gemm_case& g = p.spec();
   std::vector<uint8_t> out = p.fresh_output();

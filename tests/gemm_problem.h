@@ -103,6 +103,9 @@ qgemm_packed_b* sentinel_packed_b();
 // The blob of a packed B (qgemm_packed_b_serialize), with the calls checked by the test.
 std::vector<uint8_t> serialize_packed_b(const qgemm_packed_b* packed);
 
+// The blob of p's B packed for kernel k (pack_b_for, then serialize_packed_b; calls checked).
+std::vector<uint8_t> packed_b_blob(const kernel_under_test& k, const gemm_problem& p);
+
 // Runs the problem with a packed B (its status checked by the test) and returns C's buffer, as
 // fresh_output() made it: compare it with p.reference().
 std::vector<uint8_t> run_packed(const gemm_problem& p, const qgemm_packed_b* packed);

@@ -159,10 +159,7 @@ TEST(OutOfMemory, LoadBlobEveryKernel) {
     SCOPED_TRACE(k.name());
     const gemm_case g = cases_for(k)[0];
     const gemm_problem p(g);
-    qgemm_packed_b* packed = nullptr;
-    ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-    std::vector<uint8_t> blob = serialize_packed_b(packed);
-    qgemm_packed_b_destroy(packed);
+    std::vector<uint8_t> blob = packed_b_blob(k, p);
     const long failures = packed_b_through_failures(p, [&](qgemm_packed_b** out) {
       return qgemm::detail::load_packed_b(blob.data(), blob.size(), k.test_only, out);
     });
@@ -228,11 +225,7 @@ TEST(Overflow, PackedBytesOfAPortableKernelPackAreRejected) {
 TEST(Overflow, BlobWhosePayloadSizeOverflowsIsRejected) {
   const kernel_under_test k = kernels_under_test().front();
   const gemm_case g = cases_for(k)[0];
-  const gemm_problem p(g);
-  qgemm_packed_b* packed = nullptr;
-  ASSERT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK);
-  std::vector<uint8_t> blob = serialize_packed_b(packed);
-  qgemm_packed_b_destroy(packed);
+  std::vector<uint8_t> blob = packed_b_blob(k, gemm_problem(g));
   for (int i = 0; i < 8; ++i) {
     blob[48 + i] = static_cast<uint8_t>((uint64_t{1} << 40) >> (8 * i));  // K = 2^40
     blob[56 + i] = static_cast<uint8_t>((uint64_t{1} << 40) >> (8 * i));  // N = 2^40

@@ -66,11 +66,7 @@ std::vector<uint8_t> small_blob(const kernel_under_test& k, gemm_case* spec = nu
   g.zb_per_column = true;
   g.seed = 7;
   if (spec) *spec = g;
-  const gemm_problem p(g);
-  qgemm_packed_b* packed = nullptr;
-  EXPECT_EQ(pack_b_for(k, g.K, g.N, &p.b(), &packed), QGEMM_OK) << qgemm_last_error();
-  std::vector<uint8_t> blob = serialize_packed_b(packed);
-  qgemm_packed_b_destroy(packed);
+  std::vector<uint8_t> blob = packed_b_blob(k, gemm_problem(g));
   return blob;
 }
 
