@@ -238,7 +238,7 @@ inline void tile_avx2(const tile_args& t, DotRows dot_rows) {
   with_rows<MR>(t.m, [&](auto rows) {
     constexpr size_t R = decltype(rows)::value;
     alignas(32) int32_t dot[R * NR];
-    prefetch_tile_c(t, R);
+    prefetch_tile_c<R>(t);
     dot_rows(rows, dot);
     finish_tile_avx2<R, NR>(dot, t);
   });

@@ -247,7 +247,7 @@ inline __attribute__((always_inline)) void per_tensor_from_registers(const __m51
 // The first R rows of the tile (R = t.m): edge tiles and small M do not pay for padding rows.
 template <size_t R>
 void tile_rows(const tile_args& t) {
-  prefetch_tile_c(t, R);
+  prefetch_tile_c<R>(t);
   __m512i acc[R][2];
   if (t.lda != 0)
     dot_rows<R, true>(t, acc);
