@@ -189,8 +189,10 @@ inline int32_t zero_point_shift(qgemm_type src, packed_elem dst) {
 // Asks for the lines of C that the epilogue of tile t (its first R rows, t.n columns) will
 // store, for writing, so that its stores do not wait on them: C is usually not cached (a 1024 x
 // 1024 int32 C is 4 MiB), and a tile's worth of stores that miss fills the store queue. A tile
-// calls this before its K loop, when it is the last K block (perf annotate of sq1024 on the
-// avx512vnni kernel: 8% of the tile in the epilogue before; 0.95 -> 0.97 of oneDNN after).
+// calls this when it is the last K block: the AVX2 tiles before their K loop, the avx512vnni
+// tile some K-groups before the end of it (perf annotate of sq1024 on the avx512vnni kernel: 8%
+// of the tile in the epilogue with no prefetch; 0.95 -> 0.97 of oneDNN with it before the loop,
+// ~1.01 with it near the end).
 // (R is a template argument and the loop unrolled, so that each tile compiles as it did with
 // the loop written inline in it: with a run-time row count GCC laid out the AVX2 tiles' K loop
 // differently, and the AVX-VNNI twin lost 5-10% on sq1024.)
