@@ -414,6 +414,15 @@ TEST(Threads, PartitionFollowsTheCostModel) {
       const auto resnet = choose_partition(*k, 3136, 64, 576, t, def);
       EXPECT_EQ(resnet.pn, 1u) << ki.name << " resnet, " << t << " threads";
       EXPECT_EQ(resnet.pm, t);
+      // Handed out one at a time (OpenMP), the M cut is 16 times finer, up to one row tile and
+      // min_macs_per_task each (3136 x 64 x 576 = 110.25 x 2^20).
+      const size_t row_tiles = (3136 + ki.mr - 1) / ki.mr;
+      const auto resnet_dynamic = choose_partition(*k, 3136, 64, 576, t, def, true);
+      EXPECT_EQ(resnet_dynamic.pn, 1u) << ki.name;
+      EXPECT_EQ(resnet_dynamic.pm, std::min({16 * t, row_tiles, size_t{110}})) << ki.name;
+      // ... and no range below min_macs_per_task: 3136 x 64 x 576 is 3.4 x 2^25.
+      const auto coarse_dynamic = choose_partition(*k, 3136, 64, 576, t, int64_t{1} << 25, true);
+      EXPECT_EQ(coarse_dynamic.pm, 3u) << ki.name;
       const auto sq = choose_partition(*k, 2048, 2048, 2048, t, def);
       EXPECT_GE(sq.tasks() * 4, t * 3) << ki.name;
       EXPECT_LE(sq.tasks(), t);
