@@ -5,7 +5,8 @@
 //       for pc in K, step KC:        (one pass when K <= KC)
 //         for jr in NC, step NR:     B panel (KC x NR): meant to stay in L1 across the ir loop
 //           for ir in MC, step MR:   A block (MC x KC): meant to stay in L2 across the jr loop
-//             tile(MR x NR)
+//             tile(MR x NR)          (a thin last tile of the block takes rows from the one
+//                                     before: block_tiles)
 //
 // (A kernel whose loads are not its bottleneck may choose a KC far past L1, as the portable
 // one does.) When the A block is a single panel (M <= MR: decode), pc moves inside jr, so that
@@ -206,6 +207,30 @@ struct dot_out {
   int32_t* row_sums;
 };
 
+// The row tiles of a block of mc rows: MR rows each, except that a last tile of fewer than
+// kMinLastTileRows rows takes rows from the one before (16 rows on a 14-row kernel: 12 + 4, not
+// 14 + 2). A thin tile reads its B panel, from L2 after the tile before, for too few rows to
+// keep the vector unit busy. avx512vnni, dev harness, min of 8 rounds, 4 alternating runs of
+// one binary, 14 + 2 -> 12 + 4: 16 x 2048 x 4096 425-433 -> 452-459 GOPS and 30 x 2048 x 4096
+// 435-444 -> 457-460 in 3 of the 4 runs, llama7b_qkv_m16 and M = 17 ahead in 6 of 8 (their B
+// streams from L3: noisier), llama7b_qkv_m128 unchanged; 3 and 5 rows measured about as well
+// as 4, and 8 + 8 worse (the first tile then streams B for only 8 rows). Kernels of
+// MR < 2 kMinLastTileRows keep MR.
+struct block_tiles {
+  static constexpr size_t kMinLastTileRows = 4;
+  size_t mr, count, last, shift;
+  block_tiles(size_t mc, size_t kmr) : mr(kmr), count((mc + kmr - 1) / kmr) {
+    last = mc - (count - 1) * mr;
+    shift = count >= 2 && last < kMinLastTileRows && mr >= 2 * kMinLastTileRows
+                ? kMinLastTileRows - last
+                : 0;
+  }
+  size_t start(size_t i) const { return i * mr - (i + 1 == count ? shift : 0); }
+  size_t rows(size_t i) const {
+    return i + 1 == count ? last + shift : i + 2 == count ? mr - shift : mr;
+  }
+};
+
 // The blocked loops (top of this file) over rows [m0, m1) and columns [n0, n1) of C and the
 // K blocks [kb0, kb1): the whole GEMM on one thread is run_blocks(0, M, 0, N, 0, k_blocks).
 // m0 and n0 are multiples of MR and NR. With `out`, the K range is part of K: its sums go to
@@ -266,9 +291,12 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
 
   for (size_t ic = m0; ic < m1; ic += k.mc) {
     const size_t mc = std::min(k.mc, m1 - ic);
+    const block_tiles bt(mc, k.mr);
     // Rows [ic, ic + copy_from) are read in place, the tiles from copy_from on from a copy.
     const size_t safe = in_place_end > ic ? in_place_end - ic : 0;
-    const size_t copy_from = safe >= mc ? mc : safe / k.mr * k.mr;
+    size_t copy_from = mc;  // the first tile that ends past `safe`
+    for (size_t i = 0; i < bt.count && copy_from == mc; ++i)
+      if (bt.start(i) + bt.rows(i) > safe) copy_from = bt.start(i);
     if (copy_from > 0 && row_sums_used) {
       pa.r0 = ic;
       pa.rows = copy_from;
@@ -276,17 +304,33 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
     } else {
       std::fill(row_sum, row_sum + copy_from, 0);
     }
-    if (copy_from < mc) {
+    if (copy_from < mc && a_rows) {
       pa.r0 = ic + copy_from;
       pa.rows = mc - copy_from;
       pa.sums = row_sum + copy_from;
-      (a_rows ? k.pack_a_rows : k.pack_a)(pa);
+      k.pack_a_rows(pa);
       pa.sums = row_sum;
+    } else if (copy_from < mc) {
+      // One panel per tile (copy_from is 0: only rows of A are read in place), in the kernel's
+      // MR-row panel layout, as the tiles' rows may not start at multiples of MR.
+      for (size_t i = 0; i < bt.count; ++i) {
+        const size_t ir = bt.start(i);
+        pa.r0 = ic + ir;
+        pa.rows = bt.rows(i);
+        pa.dst = a_pack + i * kp_r * k.mr * a_elem;
+        pa.sums = row_sum + ir;
+        pa.neg_abs_sums = abs_sign ? neg_abs_sums + i * kb_r * k.mr : nullptr;
+        k.pack_a(pa);
+      }
+      pa.dst = a_pack;
+      pa.sums = row_sum;
+      pa.neg_abs_sums = neg_abs_sums;
     }
     if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
     // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
     // epilogue to zero sums.
-    auto run_tile = [&](size_t jc, size_t nc, size_t pc, size_t jr, size_t ir) {
+    auto run_tile = [&](size_t jc, size_t nc, size_t pc, size_t jr, size_t ti) {
+      const size_t ir = bt.start(ti);
       const size_t kc = std::min(k.kc, kp_end - pc);
       t.k_groups = kc / k.kr;
       t.first_k = pc == k0;
@@ -301,10 +345,10 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
         t.a = a_pack + ((ir - copy_from) * kp_r + (pc - k0)) * a_elem;
         t.lda = kp_r * a_elem;
       } else {
-        t.a = a_pack + (ir / k.mr * kp_r + (pc - k0)) * k.mr * a_elem;
+        t.a = a_pack + (ti * kp_r + (pc - k0)) * k.mr * a_elem;
         t.lda = 0;
       }
-      t.m = std::min(k.mr, mc - ir);
+      t.m = bt.rows(ti);
       t.row = ic + ir;
       // Unsplit K never reserves (or reads) the partial sums: no arithmetic on a null pointer.
       t.partial = out       ? out->dot + t.row * out->ld + t.col
@@ -312,7 +356,7 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
                             : nullptr;
       t.row_sum = row_sum + ir;
       t.neg_abs_sums =
-          abs_sign ? neg_abs_sums + ((ir / k.mr) * kb_r + (pc - k0) / k.kc) * k.mr : nullptr;
+          abs_sign ? neg_abs_sums + (ti * kb_r + (pc - k0) / k.kc) * k.mr : nullptr;
       t.c = g.C + (t.row * g.ldc + t.col) * g.out_bytes;
       k.tile(t);
     };
@@ -326,7 +370,7 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
       } else {
         for (size_t pc = k0; pc == k0 || pc < kp_end; pc += k.kc)
           for (size_t jr = 0; jr < nc; jr += k.nr)
-            for (size_t ir = 0; ir < mc; ir += k.mr) run_tile(jc, nc, pc, jr, ir);
+            for (size_t ti = 0; ti < bt.count; ++ti) run_tile(jc, nc, pc, jr, ti);
       }
     }
   }
