@@ -66,8 +66,7 @@ std::vector<uint8_t> small_blob(const kernel_under_test& k, gemm_case* spec = nu
   g.zb_per_column = true;
   g.seed = 7;
   if (spec) *spec = g;
-  std::vector<uint8_t> blob = packed_b_blob(k, gemm_problem(g));
-  return blob;
+  return packed_b_blob(k, gemm_problem(g));
 }
 
 TEST(Serialize, RoundTripOnEveryKernelGivesTheSameProductAndTheSameBytes) {

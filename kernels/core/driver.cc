@@ -259,8 +259,7 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
   pa.k = k1 - k0;
   if (k0 > 0)  // op(A) element (m, k0): column k0 of A, or row k0 of the stored A^T
     pa.src = static_cast<const char*>(pa.src) + (pa.k_contiguous ? k0 : k0 * pa.ld);
-  pa.dst = a_pack;
-  pa.sums = row_sum;
+  pa.dst = a_pack;  // rows and sums: block_rows
   pa.neg_abs_sums = neg_abs_sums;
 
   tile_args t{};
@@ -297,34 +296,29 @@ void run_blocks(const gemm_call& g, size_t m0, size_t m1, size_t n0, size_t n1, 
     size_t copy_from = mc;  // the first tile that ends past `safe`
     for (size_t i = 0; i < bt.count && copy_from == mc; ++i)
       if (bt.start(i) + bt.rows(i) > safe) copy_from = bt.start(i);
-    if (copy_from > 0 && row_sums_used) {
-      pa.r0 = ic;
-      pa.rows = copy_from;
-      k.sum_a_rows(pa);
-    } else {
+    // pack_args for rows [r, r + rows) of the block, their row sums at row_sum + r.
+    auto block_rows = [&](size_t r, size_t rows) {
+      pack_args p = pa;
+      p.r0 = ic + r;
+      p.rows = rows;
+      p.sums = row_sum + r;
+      return p;
+    };
+    if (copy_from > 0 && row_sums_used)
+      k.sum_a_rows(block_rows(0, copy_from));
+    else
       std::fill(row_sum, row_sum + copy_from, 0);
-    }
     if (copy_from < mc && a_rows) {
-      pa.r0 = ic + copy_from;
-      pa.rows = mc - copy_from;
-      pa.sums = row_sum + copy_from;
-      k.pack_a_rows(pa);
-      pa.sums = row_sum;
+      k.pack_a_rows(block_rows(copy_from, mc - copy_from));
     } else if (copy_from < mc) {
       // One panel per tile (copy_from is 0: only rows of A are read in place), in the kernel's
       // MR-row panel layout, as the tiles' rows may not start at multiples of MR.
       for (size_t i = 0; i < bt.count; ++i) {
-        const size_t ir = bt.start(i);
-        pa.r0 = ic + ir;
-        pa.rows = bt.rows(i);
-        pa.dst = a_pack + i * kp_r * k.mr * a_elem;
-        pa.sums = row_sum + ir;
-        pa.neg_abs_sums = abs_sign ? neg_abs_sums + i * kb_r * k.mr : nullptr;
-        k.pack_a(pa);
+        pack_args p = block_rows(bt.start(i), bt.rows(i));
+        p.dst = a_pack + i * kp_r * k.mr * a_elem;
+        p.neg_abs_sums = abs_sign ? neg_abs_sums + i * kb_r * k.mr : nullptr;
+        k.pack_a(p);
       }
-      pa.dst = a_pack;
-      pa.sums = row_sum;
-      pa.neg_abs_sums = neg_abs_sums;
     }
     if (out) std::copy(row_sum, row_sum + mc, out->row_sums + ic);
     // One tile over one K block. At least one K pass runs, so that K == 0 still applies the
