@@ -409,6 +409,15 @@ TEST(Threads, PartitionFollowsTheCostModel) {
       EXPECT_EQ(m1.pm, 1u);
       EXPECT_EQ(m1.pn, t) << ki.name;
       EXPECT_EQ(m1.k_parts, 1u);
+      // Handed out one at a time, the N cut of decode is 8 times finer, each range at least
+      // min_macs_per_task (4096 x 4096 = 16 x 2^20) and one column tile.
+      const size_t col_tiles = (4096 + ki.nr - 1) / ki.nr;
+      const auto m1_dynamic = choose_partition(*k, 1, 4096, 4096, t, def, true);
+      EXPECT_EQ(m1_dynamic.pm, 1u);
+      EXPECT_EQ(m1_dynamic.pn, std::min({8 * t, col_tiles, size_t{16}})) << ki.name;
+      EXPECT_EQ(choose_partition(*k, 1, 4096, 4096, t, int64_t{1} << 23, true).pn,
+                std::min<size_t>(t, 2))
+          << ki.name << ": no range below min_macs_per_task";
       const auto m16 = choose_partition(*k, 16, 4096, 4096, t, def);
       EXPECT_EQ(m16.pm, 1u) << ki.name << " M = 16, " << t << " threads";
       const auto resnet = choose_partition(*k, 3136, 64, 576, t, def);

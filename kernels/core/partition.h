@@ -30,7 +30,8 @@ struct partition {
 // The cut of an M x N x K GEMM (kp = K rounded to KR) on kernel k for `threads` threads, no
 // task of fewer than min_macs_per_task multiply-adds unless the whole GEMM is one task. At most
 // one task per thread, except with `dynamic` (the runner hands tasks out one at a time as
-// threads come free): then a cut of M alone is made up to 16 times finer.
+// threads come free): then a cut of M alone is made up to 16 times finer, and a cut of N
+// alone for small M (decode) up to 8 times.
 partition choose_partition(const gemm_kernel& k, size_t M, size_t N, size_t kp, size_t threads,
                            int64_t min_macs_per_task, bool dynamic = false);
 
