@@ -1,8 +1,10 @@
 // qgemm_twin_bench: GOPS of the test-only kernels (test_kernels.h), which qgemm_bench cannot
 // reach (it walks the dispatch levels). The setup is qgemm_bench's: A u8 (zero point 128) times
 // weights B s8 (zero point 0) packed once before timing, int32 output with a bias; counter
-// GOPS = 2 M N K / s / 1e9. Compare with the peak of the twin's instruction in qgemm_bench
-// (the AVX-VNNI twin: peak/vpdpbusd_ymm, the EVEX ymm vpdpbusd), e.g.
+// GOPS = 2 M N K / s / 1e9. Compare with the peak of the kernel's instruction in qgemm_bench
+// (the AVX-VNNI twin: peak/vpdpbusd_ymm, the EVEX ymm vpdpbusd; the int16 AVX2 baseline
+// ukernel_6x16c2__avx2: peak/madd_ymm) and, for the baseline, with the AVX2 level's byte kernel
+// in qgemm_bench (gemm/<shape>/avx2/s32), e.g.
 //   taskset -c 1 build/tests/qgemm_twin_bench --benchmark_filter=sq1024
 //   taskset -c 1 build/bench/qgemm_bench --benchmark_filter='^peak/vpdpbusd_ymm$'
 // What a twin's speed says about its kernel on the kernel's own hardware is only indicative: the

@@ -1,12 +1,14 @@
-// Packing A for the AVX2 level kernel (ukernel_6x16c4__avx2) as s8 in K-groups of 4
-// (layout_k_groups<MR, 4>: one 32-bit word per row and K-group), before the kernel splits it into
-// |a| and sign bytes. Included only by files compiled with -mavx2.
+// Packing A for the AVX2 kernels in K-groups whose one row fills exactly 4 bytes
+// (layout_k_groups<MR, KR>): 4 k as s8 for ukernel_6x16c4__avx2 (vpmaddubsw; the kernel then
+// splits them into |a| and sign bytes), or 2 k widened to int16 for ukernel_6x16c2__avx2
+// (vpmaddwd, the exact int16 kernel built only into the tests and benchmarks as the byte
+// kernel's baseline). Included only by files compiled with -mavx2.
 //
-// When A is k-contiguous (op(A) = A, the common case), 8 words of a row come from 32
-// consecutive source bytes with one load and one xor (0x80, u8 -> s8), and go to the panel as 8
-// int32 stores. The generic packer walks the panel byte by byte; it took ~6% of sq1024 and most
-// of tiny64. A transposed A still goes to the generic packer; both produce the same panels and
-// sums.
+// When A is k-contiguous (op(A) = A, the common case), 8 such units of a row come from 32 (s8)
+// or 16 (int16) consecutive source bytes with one load and one xor (0x80, u8 -> s8) or widen
+// (vpmovzxbw / vpmovsxbw), and go to the panel as 8 int32 stores. The generic packer walks the
+// panel byte by byte; it took ~6% of sq1024 and most of tiny64. A transposed A still goes to the
+// generic packer; both produce the same panels and sums.
 #ifndef QGEMM_KERNELS_X86_PACK_AVX2_H
 #define QGEMM_KERNELS_X86_PACK_AVX2_H
 
@@ -23,12 +25,12 @@
 namespace qgemm::detail {
 inline namespace QGEMM_KERNEL_NAMESPACE {
 
-template <size_t MR>
+template <size_t MR, packed_elem E = packed_elem::s8>
 void pack_a_avx2(const pack_args& p) {
-  constexpr packed_elem E = packed_elem::s8;
+  static_assert(E == packed_elem::s8 || E == packed_elem::s16, "int8 quads or int16 pairs");
   using D = packed_type_t<E>;
-  constexpr size_t kKR = 4;              // k per 4-byte unit
-  constexpr size_t kChunk = 8 * kKR;     // source bytes per 8 units
+  constexpr size_t kKR = E == packed_elem::s16 ? 2 : 4;  // k per 4-byte unit
+  constexpr size_t kChunk = 8 * kKR;                      // source bytes per 8 units
   using layout = layout_k_groups<MR, kKR>;
   if (!p.k_contiguous) return pack_panels<MR, E, layout>(p);
 
@@ -51,10 +53,18 @@ void pack_a_avx2(const pack_args& p) {
       const uint8_t* row = src + (p.r0 + base + r) * p.ld;
       __m256i sum = _mm256_setzero_si256();  // int32 lanes, wrapping
       for (size_t k = 0; k < k_vec; k += kChunk) {
-        const __m256i units =
-            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k)), flip);
-        // pairs of int8 summed into int16 (|sum| <= 256, no saturation), then into int32
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, units), ones16));
+        __m256i units;
+        if constexpr (E == packed_elem::s16) {
+          const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k));
+          units = src_signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes);
+          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(units, ones16));
+        } else {
+          units = _mm256_xor_si256(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k)), flip);
+          // pairs of int8 summed into int16 (|sum| <= 256, no saturation), then into int32
+          sum = _mm256_add_epi32(sum,
+                                 _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, units), ones16));
+        }
         alignas(32) int32_t unit[8];
         _mm256_store_si256(reinterpret_cast<__m256i*>(unit), units);
         D* o = out + (k / kKR) * MR * kKR;
