@@ -5,10 +5,11 @@
 //     u = b_j ^ sign_m                 vpxor            b, or ~b = -b - 1 where a < 0
 //     p = vpmaddubsw(|a_m|, u)         u8 x s8, adjacent pairs summed to int16
 //     acc[m][j] += vpmaddwd(p, ones)   vpmaddwd, vpaddd pairs of int16 summed to int32
-// 4 vector instructions (2 multiplies) per 32 MACs, where the vpmaddwd kernel needs 4 per 16
-// MACs (vpmaddwd + vpaddd on int16, twice). Measured on Zen 4 (one core, CPU time, 12
-// independent chains, bench/peak_avx2.cc's method): this mix peaks at ~195 GOPS, vpmaddwd +
-// vpaddd at ~165, vpmaddubsw + vpmaddwd + vpaddd (not exact) at ~230.
+// 4 vector instructions (2 multiplies) per 32 MACs, as many as the int16 vpmaddwd kernel
+// (vpmaddwd + vpaddd on 16 MACs, twice; ukernel_6x16c2__avx2, the tests' baseline,
+// docs/kernels.md): this one gains by bytes, not instructions. Measured on Zen 4 (one core,
+// CPU time, 12 independent chains, bench/peak_avx2.cc's method): this mix peaks at ~195 GOPS,
+// vpmaddwd + vpaddd at ~165, vpmaddubsw + vpmaddwd + vpaddd (not exact) at ~230.
 //
 // Why it is exact. A is packed as s8 (a u8 A shifted by x ^ 0x80), so a is in [-128, 127] and
 // |a| <= 128 fits the unsigned operand; u = b or ~b is in [-128, 127] for every b. Each product
