@@ -346,7 +346,7 @@ void gemv_14x32c4(const gemv_args& g) {
 extern const gemm_kernel ukernel_14x32c4__avx512vnni = {
     "ukernel_14x32c4__avx512vnni", QGEMM_ISA_AVX512VNNI,
     kMR, kNR, kKR,
-    /*mc=*/56, /*nc=*/1024, /*kc=*/4096,
+    /*mc=*/140, /*nc=*/1024, /*kc=*/4096,
     packed_elem::u8, packed_elem::s8,
     &pack_a_14x32c4,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
