@@ -38,6 +38,13 @@ constexpr double kPackCost = 8.0;
 // multiply-adds of a core (200-250 G/s on AVX512-VNNI).
 constexpr double kStreamCost = 4.0;
 
+// A cut of one dimension into `parts` ranges, made up to `factor` times finer for a runner that
+// hands tasks out one at a time (see choose_partition), each range keeping at least one tile and
+// min_macs_per_task (by_work: the whole GEMM's multiply-adds / min_macs_per_task).
+size_t finer_cut(size_t parts, size_t factor, size_t tiles, size_t by_work) {
+  return std::max(parts, std::min({parts * factor, tiles, by_work}));
+}
+
 double task_cost(const gemm_kernel& k, size_t rows, size_t col_tiles, size_t kp) {
   const double row_tiles = static_cast<double>((rows + k.mr - 1) / k.mr);
   const double kpd = static_cast<double>(std::max<size_t>(kp, 1));
@@ -79,8 +86,8 @@ partition choose_partition(const gemm_kernel& k, size_t M, size_t N, size_t kp, 
     // 2000 calls, 3 alternating runs on Zen 5: median speedup over 1 thread 1.29-1.41 with one
     // range per thread -> 1.48-1.66; the M = 1 shapes whose B streams from memory stay at
     // 1.4-1.5x either way, as two threads read at most 1.2-1.35x what one reads here).
-    const size_t finer = dynamic ? std::min(max_tasks * 8, static_cast<size_t>(by_work)) : 0;
-    p.pn = std::min(col_tiles, std::max(max_tasks, finer));
+    p.pn = std::min(col_tiles, max_tasks);
+    if (dynamic) p.pn = finer_cut(p.pn, 8, col_tiles, static_cast<size_t>(by_work));
     return p;
   }
   double best = task_cost(k, M, col_tiles, kp);
@@ -107,10 +114,8 @@ partition choose_partition(const gemm_kernel& k, size_t M, size_t N, size_t kp, 
   // 304-317 us, median 305-321 -> 298-302 us, against 510-520 us on one thread; 1.95x with
   // active waiting). Each range packs only its own rows, so nothing else costs more; each keeps
   // at least min_macs_per_task and one row tile.
-  if (dynamic && p.pn == 1 && p.pm >= 2) {
-    const size_t finer = std::min({p.pm * 16, row_tiles, static_cast<size_t>(by_work)});
-    if (finer > p.pm) p.pm = finer;
-  }
+  if (dynamic && p.pn == 1 && p.pm >= 2)
+    p.pm = finer_cut(p.pm, 16, row_tiles, static_cast<size_t>(by_work));
   return p;
 }
 

@@ -230,6 +230,40 @@ inline __attribute__((always_inline)) void store_rows_avx2(const __m256i (&acc)[
       _mm256_store_si256(reinterpret_cast<__m256i*>(out + (m * NV + v) * 8), acc[m][v]);
 }
 
+// Zeroes R x NV accumulators (row m: NV vectors of 8 columns): the start of a K loop.
+template <size_t R, size_t NV>
+inline __attribute__((always_inline)) void zero_rows_avx2(__m256i (&acc)[R][NV]) {
+#pragma GCC unroll 8
+  for (size_t m = 0; m < R; ++m)
+#pragma GCC unroll 2
+    for (size_t v = 0; v < NV; ++v) acc[m][v] = _mm256_setzero_si256();
+}
+
+// One K-group of an AVX2 kernel that keeps B in registers: loads the group's NV B vectors at `b`
+// (32 bytes apart), then per row m broadcasts its 4 bytes of A at a + m * a_stride (vpbroadcastd
+// from memory) and sets acc[m][v] = mul_add(acc[m][v], b_v, a_m), the kernel's instruction(s):
+// vpdpbusd on bytes (ukernel_6x16c4__avxvnni) or vpmaddwd + vpaddd on int16 pairs
+// (ukernel_6x16c2__avx2).
+template <size_t R, size_t NV, class MulAdd>
+inline __attribute__((always_inline)) void broadcast_k_group_avx2(__m256i (&acc)[R][NV],
+                                                                  const uint8_t* a,
+                                                                  size_t a_stride,
+                                                                  const uint8_t* b,
+                                                                  MulAdd mul_add) {
+  __m256i bv[NV];
+#pragma GCC unroll 2
+  for (size_t v = 0; v < NV; ++v)
+    bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 32));
+#pragma GCC unroll 8
+  for (size_t m = 0; m < R; ++m) {
+    int32_t a4;
+    std::memcpy(&a4, a + m * a_stride, sizeof a4);
+    const __m256i am = _mm256_set1_epi32(a4);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < NV; ++v) acc[m][v] = mul_add(acc[m][v], bv[v], am);
+  }
+}
+
 // The tile function of an AVX2 kernel with MR x NR tiles: compiled once per row count R = t.m
 // (edge tiles and small M do not pay for padding rows), `dot_rows(rows, out)` runs the kernel's
 // K loop for R = decltype(rows)::value rows into `out` (R x NR int32), then the tile finishes.

@@ -28,8 +28,6 @@
 // Blocks as the byte kernel's (MC 96, NC 512, KC 1024: a B panel's K block is 32 KiB of int16).
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
 #include "x86/epilogue_avx2.h"
@@ -46,31 +44,16 @@ constexpr size_t kNV = kNR / 8;  // ymm vectors per row
 template <size_t R>
 inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
   __m256i acc[R][kNV];
-#pragma GCC unroll 8
-  for (size_t m = 0; m < R; ++m)
-#pragma GCC unroll 4
-    for (size_t v = 0; v < kNV; ++v) acc[m][v] = _mm256_setzero_si256();
-
-  const auto* a = static_cast<const int16_t*>(t.a);
-  const auto* b = static_cast<const int16_t*>(t.b);
+  zero_rows_avx2(acc);
+  // A K-pair is 4 bytes per row of A (2 int16) and 32 per 8 columns of B, as a K-group of the
+  // byte kernels: the shared loop step with vpmaddwd + vpaddd as the multiply-add.
+  const auto* a = static_cast<const uint8_t*>(t.a);
+  const auto* b = static_cast<const uint8_t*>(t.b);
 #pragma GCC unroll 2
-  for (size_t g = 0; g < t.k_groups; ++g) {
-    __m256i bv[kNV];
-#pragma GCC unroll 4
-    for (size_t v = 0; v < kNV; ++v)
-      bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 16));
-#pragma GCC unroll 8
-    for (size_t m = 0; m < R; ++m) {
-      int32_t a2;
-      std::memcpy(&a2, a + m * kKR, sizeof a2);
-      const __m256i am = _mm256_set1_epi32(a2);  // vpbroadcastd from memory
-#pragma GCC unroll 4
-      for (size_t v = 0; v < kNV; ++v)
-        acc[m][v] = _mm256_add_epi32(acc[m][v], _mm256_madd_epi16(bv[v], am));
-    }
-    a += kMR * kKR;
-    b += kNR * kKR;
-  }
+  for (size_t g = 0; g < t.k_groups; ++g, a += kMR * kKR * 2, b += kNR * kKR * 2)
+    broadcast_k_group_avx2(acc, a, kKR * 2, b, [](__m256i c, __m256i bv, __m256i am) {
+      return _mm256_add_epi32(c, _mm256_madd_epi16(bv, am));
+    });
   store_rows_avx2(acc, out);
 }
 

@@ -89,32 +89,14 @@ inline __attribute__((always_inline)) __m256i dpbusd(__m256i acc, __m256i u8, __
 #endif
 }
 
-// One K-group for R rows: loads the group's 2 B vectors at `b` (u8, 16 columns x 4 k), then per
-// row m broadcasts its 4 bytes of A at a + m * a_stride (vpbroadcastd from memory) and adds
-// their dot products to acc[m].
+// One K-group for R rows (x86/epilogue_avx2.h): the group's 2 B vectors at `b` (u8, 16 columns
+// x 4 k), per row m its 4 bytes of A at a + m * a_stride broadcast, dot products added to acc[m].
 template <size_t R>
 inline __attribute__((always_inline)) void dot_k_group(__m256i (&acc)[R][kNV], const uint8_t* a,
                                                       size_t a_stride, const uint8_t* b) {
-  __m256i bv[kNV];
-#pragma GCC unroll 2
-  for (size_t v = 0; v < kNV; ++v)
-    bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + v * 32));
-#pragma GCC unroll 8
-  for (size_t m = 0; m < R; ++m) {
-    int32_t a4;
-    std::memcpy(&a4, a + m * a_stride, sizeof a4);
-    const __m256i am = _mm256_set1_epi32(a4);
-#pragma GCC unroll 2
-    for (size_t v = 0; v < kNV; ++v) acc[m][v] = dpbusd(acc[m][v], bv[v], am);
-  }
-}
-
-template <size_t R>
-inline __attribute__((always_inline)) void zero(__m256i (&acc)[R][kNV]) {
-#pragma GCC unroll 8
-  for (size_t m = 0; m < R; ++m)
-#pragma GCC unroll 2
-    for (size_t v = 0; v < kNV; ++v) acc[m][v] = _mm256_setzero_si256();
+  broadcast_k_group_avx2(acc, a, a_stride, b, [](__m256i c, __m256i bv, __m256i am) {
+    return dpbusd(c, bv, am);
+  });
 }
 
 // The K loop for the first R rows of the tile: 2 x R accumulators that live in registers for
@@ -123,7 +105,7 @@ inline __attribute__((always_inline)) void zero(__m256i (&acc)[R][kNV]) {
 template <size_t R>
 inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t* out) {
   __m256i acc[R][kNV];
-  zero(acc);
+  zero_rows_avx2(acc);
   const auto* a = static_cast<const uint8_t*>(t.a);
   const auto* b = static_cast<const uint8_t*>(t.b);
 #pragma GCC unroll 2
@@ -152,7 +134,7 @@ void gemv_rows(const gemv_args& g) {
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
     __m256i acc[R][kNV];
-    zero(acc);
+    zero_rows_avx2(acc);
     for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) dot_k_group(acc, a_rows + k, g.kp, b);
     gemv_epilogue_avx2(acc, pa.sums, col, g);
   }
