@@ -125,6 +125,18 @@ void tile_kernel(const tile_args& t) {
 // modulo 2^32, as the contract wants), so no K blocking is needed.
 constexpr size_t kGemvMaxM = 4;
 
+// Each accumulator takes one vpdpbusd per K-group, so a K-group waits for the last one's
+// result: with R <= 2 rows (4 accumulators or fewer) the loop runs at the instruction's latency,
+// 64 bytes of B per 4 cycles on Zen 5 (60 GB/s at 4 GHz: llama7b_qkv_m1, whose B sits in L3,
+// ran at 121 GOPS against the AVX2 byte kernel's 176). Two chains, even and odd K-groups,
+// added at the end (wrapping int32 addition is associative: the sums are the same), lift that
+// bound: dev harness (one thread, min CPU time, QGEMM_ISA=avxvnni), 2 alternating runs on Zen 5:
+// llama7b_qkv_m1 129 -> 203-222 GOPS, M = 2 on 4096 x 4096 236-247 -> 335-355; up_m1, whose B
+// streams from memory, 84-87 -> 86-90. Three and four rows (6, 8 accumulators) are bound by
+// vpdpbusd's throughput instead and keep one chain.
+template <size_t R>
+constexpr size_t kGemvChains = R <= 2 ? 2 : 1;
+
 template <size_t R>
 void gemv_rows(const gemv_args& g) {
   pack_args pa = g.a;
@@ -133,10 +145,24 @@ void gemv_rows(const gemv_args& g) {
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
-    __m256i acc[R][kNV];
-    zero_rows_avx2(acc);
-    for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) dot_k_group(acc, a_rows + k, g.kp, b);
-    gemv_epilogue_avx2(acc, pa.sums, col, g);
+    __m256i acc[kGemvChains<R>][R][kNV];
+#pragma GCC unroll 2
+    for (size_t c = 0; c < kGemvChains<R>; ++c) zero_rows_avx2(acc[c]);
+    size_t k = 0;
+    if constexpr (kGemvChains<R> == 2) {
+      for (; k + 2 * kKR <= g.kp; k += 2 * kKR, b += 2 * kNR * kKR) {
+        dot_k_group(acc[0], a_rows + k, g.kp, b);
+        dot_k_group(acc[1], a_rows + k + kKR, g.kp, b + kNR * kKR);
+      }
+    }
+    for (; k < g.kp; k += kKR, b += kNR * kKR) dot_k_group(acc[0], a_rows + k, g.kp, b);
+    if constexpr (kGemvChains<R> == 2) {
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (size_t v = 0; v < kNV; ++v) acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[1][r][v]);
+    }
+    gemv_epilogue_avx2(acc[0], pa.sums, col, g);
   }
 }
 
