@@ -298,6 +298,16 @@ void tile_14x32c4(const tile_args& t) {
 // the contract wants, so no K blocking is needed).
 constexpr size_t kGemvMaxM = 4;
 
+// With one row, the loop's two accumulators each wait for their last vpdpbusd; two chains, even
+// and odd K-groups, added at the end (wrapping int32 addition is associative: the same sums),
+// take that wait off the stream of B. Dev harness (qgemm vs oneDNN matmul, B prepacked, one
+// thread, min CPU time), 3 alternating runs on Zen 5, ratio to matmul, one chain -> two:
+// llama7b_qkv_m1 1.04-1.14 -> 1.14-1.23, up_m1 0.99-1.00 -> 1.02-1.04, down_m1 0.96-1.02 ->
+// 1.06-1.09. (Two rows have 4 accumulators already; a second chain there measured worse:
+// M = 2, 11008 x 4096, 1.12-1.16 -> 1.05-1.07.)
+template <size_t R>
+constexpr size_t kGemvChains = R <= 1 ? 2 : 1;
+
 template <size_t R>
 void gemv_rows(const gemv_args& g) {
   pack_args pa = g.a;
@@ -310,19 +320,38 @@ void gemv_rows(const gemv_args& g) {
 
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
-    __m512i acc[R][2];
+    constexpr size_t C = kGemvChains<R>;
+    __m512i acc[C][R][2];
+#pragma GCC unroll 2
+    for (size_t c = 0; c < C; ++c)
 #pragma GCC unroll 4
-    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-    for (size_t k = 0; k < g.kp; k += kKR, b += kNR * kKR) {
-      const __m512i b0 = _mm512_loadu_si512(b);
-      const __m512i b1 = _mm512_loadu_si512(b + 64);
+      for (size_t r = 0; r < R; ++r) acc[c][r][0] = acc[c][r][1] = _mm512_setzero_si512();
+    // One K-group into chain c.
+    const auto k_group = [&](size_t c, size_t k, const uint8_t* bk) {
+      const __m512i b0 = _mm512_loadu_si512(bk);
+      const __m512i b1 = _mm512_loadu_si512(bk + 64);
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r) {
         int32_t a4;
         std::memcpy(&a4, a_rows + r * g.kp + k, sizeof a4);
         const __m512i am = _mm512_set1_epi32(a4);
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], am, b0);
-        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], am, b1);
+        acc[c][r][0] = _mm512_dpbusd_epi32(acc[c][r][0], am, b0);
+        acc[c][r][1] = _mm512_dpbusd_epi32(acc[c][r][1], am, b1);
+      }
+    };
+    size_t k = 0;
+    if constexpr (C == 2) {
+      for (; k + 2 * kKR <= g.kp; k += 2 * kKR, b += 2 * kNR * kKR) {
+        k_group(0, k, b);
+        k_group(1, k + kKR, b + kNR * kKR);
+      }
+    }
+    for (; k < g.kp; k += kKR, b += kNR * kKR) k_group(0, k, b);
+    if constexpr (C == 2) {
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        acc[0][r][0] = _mm512_add_epi32(acc[0][r][0], acc[1][r][0]);
+        acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[1][r][1]);
       }
     }
     const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
@@ -331,8 +360,8 @@ void gemv_rows(const gemv_args& g) {
 #pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) {
       char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
-      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, consts, ep, c);
-      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
+      epilogue_row16(acc[0][r][0], pa.sums[r], r, cols0, consts, ep, c);
+      epilogue_row16(acc[0][r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
     }
   }
 }
