@@ -199,6 +199,83 @@ void tile_12x32c4(const tile_args& t) {
   with_rows<kMR>(t.m, [&](auto rows) { tile_rows<decltype(rows)::value>(t); });
 }
 
+// Small M (decode), as in ukernel_6x16c4__avx2: rows of A packed contiguously (a panel of one
+// row in K-groups is just the row) and split into |a| and sign words like the panels, B read
+// panel after panel, one sequential stream from its first byte to its last; per K-group and
+// row, the loop above on 128 bytes of B. Each accumulator starts at its row's correction (the
+// sum of |a| over its negative a, add_negative_abs), and the int32 sums run over all of K
+// (wrapping modulo 2^32, as the contract wants), so no K blocking is needed. Through the tiles
+// instead, M = 1 read a whole 12-row A panel with each K-group of B and ran at half the AVX2
+// kernel's small-M path. Dev harness (one thread, min CPU time, QGEMM_ISA=avx512bw), 2
+// alternating runs on Zen 5, tiles -> this path: llama7b_qkv_m1 98-106 -> 193-220 GOPS,
+// llama7b_up_m1 55-58 -> 87-92, M = 4 on 4096 x 4096 331 -> 430-448.
+constexpr size_t kGemvMaxM = 4;
+
+template <size_t R>
+void gemv_rows(const gemv_args& g) {
+  pack_args pa = g.a;
+  pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(pa);
+  auto* a_rows = static_cast<uint8_t*>(pa.dst);
+  const size_t groups = g.kp / kKR;
+  for (size_t i = R * groups; i > 0; --i) split_abs_sign_word(a_rows, i - 1);  // R * kp bytes
+  // Row r's correction: its K-group q is the qword at r * 2 kp + 8 q, |a| then the sign bytes.
+  int32_t neg_abs[R];
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t r = 0; r < R; ++r) {
+    const uint8_t* row = a_rows + r * 2 * g.kp;
+    __m512i acc = zero;
+    for (size_t q = 0; q < groups; q += 8) {
+      const size_t left = groups - q;
+      const __mmask8 mask = left >= 8 ? 0xFF : static_cast<__mmask8>((1u << left) - 1);
+      const __m512i v = _mm512_maskz_loadu_epi64(mask, row + 8 * q);
+      acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_and_si512(v, _mm512_srli_epi64(v, 32)),
+                                                  zero));
+    }
+    neg_abs[r] = static_cast<int32_t>(static_cast<uint32_t>(_mm512_reduce_add_epi64(acc)));
+  }
+
+  const auto* panels = static_cast<const uint8_t*>(g.b_panels);
+  const epilogue_plan& ep = *g.ep;
+  const output_consts16 consts = load_output_consts16(ep);
+  const size_t out_bytes = output_elem_bytes(ep.output);
+  const __m512i ones = _mm512_set1_epi16(1);
+  for (size_t col = 0; col < g.n; col += kNR) {
+    const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
+    __m512i acc[R][2];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_set1_epi32(neg_abs[r]);
+    for (size_t q = 0; q < groups; ++q, b += kNR * kKR) {
+      const __m512i b0 = _mm512_loadu_si512(b);
+      const __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        int32_t abs4, sign4;
+        std::memcpy(&abs4, a_rows + r * 2 * g.kp + 8 * q, sizeof abs4);
+        std::memcpy(&sign4, a_rows + r * 2 * g.kp + 8 * q + kKR, sizeof sign4);
+        const __m512i abs = _mm512_set1_epi32(abs4);
+        const __m512i sign = _mm512_set1_epi32(sign4);
+        const __m512i p0 = _mm512_maddubs_epi16(abs, _mm512_xor_si512(b0, sign));
+        const __m512i p1 = _mm512_maddubs_epi16(abs, _mm512_xor_si512(b1, sign));
+        acc[r][0] = _mm512_add_epi32(acc[r][0], _mm512_madd_epi16(p0, ones));
+        acc[r][1] = _mm512_add_epi32(acc[r][1], _mm512_madd_epi16(p1, ones));
+      }
+    }
+    const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
+    const columns16 cols1 =
+        load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
+      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, consts, ep, c);
+      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
+    }
+  }
+}
+
+void gemv_12x32c4(const gemv_args& g) {
+  with_rows<kGemvMaxM>(g.m, [&](auto rows) { gemv_rows<decltype(rows)::value>(g); });
+}
+
 }  // namespace
 
 extern const gemm_kernel ukernel_12x32c4__avx512bw = {
@@ -209,6 +286,8 @@ extern const gemm_kernel ukernel_12x32c4__avx512bw = {
     &pack_a_abs_sign,
     &pack_panels<kNR, packed_elem::s8, layout_k_groups<kNR, kKR>>,
     &tile_12x32c4,
+    &gemv_12x32c4,
+    kGemvMaxM,
 };
 
 }  // namespace qgemm::detail
