@@ -49,6 +49,7 @@
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
 #include "pack/split_abs_sign.h"
+#include "x86/abs_sign_avx2.h"
 #include "x86/epilogue_avx512.h"
 
 namespace qgemm::detail {
@@ -56,24 +57,50 @@ namespace {
 
 constexpr size_t kMR = 12, kNR = 32, kKR = 4;
 
-// Packs A as s8 in K-groups of 4 with the generic packer (which converts, pads and sums), then
-// splits each row's 4 bytes x of a K-group into |x| and sign bytes in place
-// (pack/split_abs_sign.h), 16 words per zmm.
-void pack_a_abs_sign(const pack_args& p) {
-  pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>(p);
+// Splits `words` 4-byte words of s8 (one row's 4 bytes of a K-group) at d into |x| and sign
+// bytes in place (pack/split_abs_sign.h), 16 words per zmm.
+void split_abs_sign_zmm(uint8_t* d, size_t words) {
   const __m512i first = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);  // words 0-7 of (lo, hi)
   const __m512i second = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-  split_abs_sign_in_place<16>(
-      static_cast<uint8_t*>(p.dst), round_up(p.rows, kMR) * round_up(p.k, kKR) / kKR,
-      [&](uint8_t* d, size_t i) {
-        const __m512i x = _mm512_loadu_si512(d + 4 * i);
-        const __m512i abs = _mm512_abs_epi8(x);  // -128 becomes 0x80 = 128 unsigned
-        const __m512i sign = _mm512_movm_epi8(_mm512_movepi8_mask(x));
-        const __m512i lo = _mm512_unpacklo_epi32(abs, sign);  // per 128-bit lane: words 0, 1
-        const __m512i hi = _mm512_unpackhi_epi32(abs, sign);  // words 2, 3
-        _mm512_storeu_si512(d + 8 * i, _mm512_permutex2var_epi64(lo, first, hi));
-        _mm512_storeu_si512(d + 8 * i + 64, _mm512_permutex2var_epi64(lo, second, hi));
-      });
+  split_abs_sign_in_place<16>(d, words, [&](uint8_t* p, size_t i) {
+    const __m512i x = _mm512_loadu_si512(p + 4 * i);
+    const __m512i abs = _mm512_abs_epi8(x);  // -128 becomes 0x80 = 128 unsigned
+    const __m512i sign = _mm512_movm_epi8(_mm512_movepi8_mask(x));
+    const __m512i lo = _mm512_unpacklo_epi32(abs, sign);  // per 128-bit lane: words 0, 1
+    const __m512i hi = _mm512_unpackhi_epi32(abs, sign);  // words 2, 3
+    _mm512_storeu_si512(p + 8 * i, _mm512_permutex2var_epi64(lo, first, hi));
+    _mm512_storeu_si512(p + 8 * i + 64, _mm512_permutex2var_epi64(lo, second, hi));
+  });
+}
+
+// Packs A as s8 in K-groups of 4 with the generic packer (which converts, pads and sums), then
+// splits each word.
+void pack_a_abs_sign(const pack_args& p) {
+  pack_panels<kMR, packed_elem::s8, layout_k_groups<kMR, kKR>>(p);
+  split_abs_sign_zmm(static_cast<uint8_t*>(p.dst),
+                     round_up(p.rows, kMR) * round_up(p.k, kKR) / kKR);
+}
+
+// One K-group for R rows: B's two vectors b0, b1 (32 columns x 4 k), per row m its |a| and sign
+// words at a + m * a_stride (bytes 0-3 and 4-7), the loop below added to acc[m].
+template <size_t R>
+inline __attribute__((always_inline)) void abs_sign_k_group(__m512i (&acc)[R][2], const uint8_t* a,
+                                                           size_t a_stride, __m512i b0,
+                                                           __m512i b1, __m512i ones) {
+#pragma GCC unroll 12
+  for (size_t m = 0; m < R; ++m) {
+    int32_t abs4, sign4;
+    std::memcpy(&abs4, a + m * a_stride, sizeof abs4);
+    std::memcpy(&sign4, a + m * a_stride + kKR, sizeof sign4);
+    const __m512i abs = _mm512_set1_epi32(abs4);    // vpbroadcastd from memory
+    const __m512i sign = _mm512_set1_epi32(sign4);  // vpxord's {1to16} operand, or a register
+    const __m512i s0 = _mm512_xor_si512(b0, sign);
+    const __m512i s1 = _mm512_xor_si512(b1, sign);
+    const __m512i p0 = _mm512_maddubs_epi16(abs, s0);
+    const __m512i p1 = _mm512_maddubs_epi16(abs, s1);
+    acc[m][0] = _mm512_add_epi32(acc[m][0], _mm512_madd_epi16(p0, ones));
+    acc[m][1] = _mm512_add_epi32(acc[m][1], _mm512_madd_epi16(p1, ones));
+  }
 }
 
 // The K loop over the first R rows: 2 x R accumulators that live in registers for the whole loop
@@ -89,22 +116,7 @@ inline __attribute__((always_inline)) void dot_rows(const tile_args& t, int32_t*
   const auto* a = static_cast<const uint8_t*>(t.a);
   const auto* b = static_cast<const uint8_t*>(t.b);
   for (size_t g = 0; g < t.k_groups; ++g) {
-    const __m512i b0 = _mm512_loadu_si512(b);
-    const __m512i b1 = _mm512_loadu_si512(b + 64);
-#pragma GCC unroll 12
-    for (size_t m = 0; m < R; ++m) {
-      int32_t abs4, sign4;
-      std::memcpy(&abs4, a + m * 2 * kKR, sizeof abs4);
-      std::memcpy(&sign4, a + m * 2 * kKR + kKR, sizeof sign4);
-      const __m512i abs = _mm512_set1_epi32(abs4);    // vpbroadcastd from memory
-      const __m512i sign = _mm512_set1_epi32(sign4);  // vpxord's {1to16} operand, or a register
-      const __m512i s0 = _mm512_xor_si512(b0, sign);
-      const __m512i s1 = _mm512_xor_si512(b1, sign);
-      const __m512i p0 = _mm512_maddubs_epi16(abs, s0);
-      const __m512i p1 = _mm512_maddubs_epi16(abs, s1);
-      acc[m][0] = _mm512_add_epi32(acc[m][0], _mm512_madd_epi16(p0, ones));
-      acc[m][1] = _mm512_add_epi32(acc[m][1], _mm512_madd_epi16(p1, ones));
-    }
+    abs_sign_k_group(acc, a, 2 * kKR, _mm512_loadu_si512(b), _mm512_loadu_si512(b + 64), ones);
     a += kMR * 2 * kKR;
     b += kNR * kKR;
   }
@@ -202,7 +214,7 @@ void tile_12x32c4(const tile_args& t) {
 // Small M (decode), as in ukernel_6x16c4__avx2: rows of A packed contiguously (a panel of one
 // row in K-groups is just the row) and split into |a| and sign words like the panels, B read
 // panel after panel, one sequential stream from its first byte to its last; per K-group and
-// row, the loop above on 128 bytes of B. Each accumulator starts at its row's correction (the
+// row, the tiles' K-group step (abs_sign_k_group) on 128 bytes of B. Each accumulator starts at its row's correction (the
 // sum of |a| over its negative a, add_negative_abs), and the int32 sums run over all of K
 // (wrapping modulo 2^32, as the contract wants), so no K blocking is needed. Through the tiles
 // instead, M = 1 read a whole 12-row A panel with each K-group of B and ran at half the AVX2
@@ -217,22 +229,9 @@ void gemv_rows(const gemv_args& g) {
   pack_panels<1, packed_elem::s8, layout_k_groups<1, kKR>>(pa);
   auto* a_rows = static_cast<uint8_t*>(pa.dst);
   const size_t groups = g.kp / kKR;
-  for (size_t i = R * groups; i > 0; --i) split_abs_sign_word(a_rows, i - 1);  // R * kp bytes
-  // Row r's correction: its K-group q is the qword at r * 2 kp + 8 q, |a| then the sign bytes.
+  split_abs_sign_zmm(a_rows, R * groups);  // R * kp bytes -> R * 2 kp
   int32_t neg_abs[R];
-  const __m512i zero = _mm512_setzero_si512();
-  for (size_t r = 0; r < R; ++r) {
-    const uint8_t* row = a_rows + r * 2 * g.kp;
-    __m512i acc = zero;
-    for (size_t q = 0; q < groups; q += 8) {
-      const size_t left = groups - q;
-      const __mmask8 mask = left >= 8 ? 0xFF : static_cast<__mmask8>((1u << left) - 1);
-      const __m512i v = _mm512_maskz_loadu_epi64(mask, row + 8 * q);
-      acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_and_si512(v, _mm512_srli_epi64(v, 32)),
-                                                  zero));
-    }
-    neg_abs[r] = static_cast<int32_t>(static_cast<uint32_t>(_mm512_reduce_add_epi64(acc)));
-  }
+  for (size_t r = 0; r < R; ++r) neg_abs[r] = row_negative_abs_sum(a_rows + r * 2 * g.kp, groups);
 
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
   const epilogue_plan& ep = *g.ep;
@@ -244,22 +243,9 @@ void gemv_rows(const gemv_args& g) {
     __m512i acc[R][2];
 #pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_set1_epi32(neg_abs[r]);
-    for (size_t q = 0; q < groups; ++q, b += kNR * kKR) {
-      const __m512i b0 = _mm512_loadu_si512(b);
-      const __m512i b1 = _mm512_loadu_si512(b + 64);
-#pragma GCC unroll 4
-      for (size_t r = 0; r < R; ++r) {
-        int32_t abs4, sign4;
-        std::memcpy(&abs4, a_rows + r * 2 * g.kp + 8 * q, sizeof abs4);
-        std::memcpy(&sign4, a_rows + r * 2 * g.kp + 8 * q + kKR, sizeof sign4);
-        const __m512i abs = _mm512_set1_epi32(abs4);
-        const __m512i sign = _mm512_set1_epi32(sign4);
-        const __m512i p0 = _mm512_maddubs_epi16(abs, _mm512_xor_si512(b0, sign));
-        const __m512i p1 = _mm512_maddubs_epi16(abs, _mm512_xor_si512(b1, sign));
-        acc[r][0] = _mm512_add_epi32(acc[r][0], _mm512_madd_epi16(p0, ones));
-        acc[r][1] = _mm512_add_epi32(acc[r][1], _mm512_madd_epi16(p1, ones));
-      }
-    }
+    for (size_t q = 0; q < groups; ++q, b += kNR * kKR)
+      abs_sign_k_group(acc, a_rows + 8 * q, 2 * g.kp, _mm512_loadu_si512(b),
+                       _mm512_loadu_si512(b + 64), ones);
     const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
     const columns16 cols1 =
         load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));

@@ -47,6 +47,7 @@
 #include "core/kernel.h"
 #include "pack/pack_panels.h"
 #include "pack/split_abs_sign.h"
+#include "x86/abs_sign_avx2.h"
 #include "x86/epilogue_avx2.h"
 #include "x86/pack_avx2.h"
 
@@ -173,24 +174,6 @@ void tile_kernel(const tile_args& t) {
 // reads 8 bytes per K-group. The int32 sums run over all of K (vpaddd wraps modulo 2^32, as the
 // contract wants; so does adding the correction), so no K blocking is needed.
 constexpr size_t kGemvMaxM = 4;
-
-// The sum of |a| over the negative a of one contiguous split row of `groups` K-groups.
-int32_t row_negative_abs_sum(const uint8_t* row, size_t groups) {
-  const __m256i zero = _mm256_setzero_si256();
-  __m256i acc = zero;
-  size_t g = 0;
-  for (; g + 4 <= groups; g += 4) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8 * g));
-    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_and_si256(v, _mm256_srli_epi64(v, 32)),
-                                                zero));
-  }
-  alignas(32) uint64_t lane[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lane), acc);
-  uint32_t sum = static_cast<uint32_t>(lane[0] + lane[1] + lane[2] + lane[3]);
-  for (; g < groups; ++g)
-    for (size_t i = 0; i < kKR; ++i) sum += row[8 * g + i] & row[8 * g + kKR + i];
-  return static_cast<int32_t>(sum);  // modulo 2^32, as every sum here
-}
 
 template <size_t R>
 void gemv_rows(const gemv_args& g) {
