@@ -305,6 +305,25 @@ inline void finish_tile16(int32_t* dot, const tile_args& t) {
   }
 }
 
+// The small-M (decode) path's epilogue: R rows of 32 columns from `col`, acc[r][h] holding
+// columns col + 16 h .. col + 16 h + 15 of row r (ukernel_14x32c4__avx512vnni,
+// ukernel_12x32c4__avx512bw; consts loaded once per call).
+template <size_t R>
+inline void gemv_epilogue32(const __m512i (&acc)[R][2], const int32_t* row_sums, size_t col,
+                            const output_consts16& consts, const gemv_args& g) {
+  const epilogue_plan& ep = *g.ep;
+  const size_t out_bytes = output_elem_bytes(ep.output);
+  const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
+  const columns16 cols1 =
+      load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+    char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
+    epilogue_row16(acc[r][0], row_sums[r], r, cols0, consts, ep, c);
+    epilogue_row16(acc[r][1], row_sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
+  }
+}
+
 }  // namespace QGEMM_KERNEL_NAMESPACE
 }  // namespace qgemm::detail
 

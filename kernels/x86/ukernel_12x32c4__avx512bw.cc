@@ -234,9 +234,7 @@ void gemv_rows(const gemv_args& g) {
   for (size_t r = 0; r < R; ++r) neg_abs[r] = row_negative_abs_sum(a_rows + r * 2 * g.kp, groups);
 
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
-  const epilogue_plan& ep = *g.ep;
-  const output_consts16 consts = load_output_consts16(ep);
-  const size_t out_bytes = output_elem_bytes(ep.output);
+  const output_consts16 consts = load_output_consts16(*g.ep);
   const __m512i ones = _mm512_set1_epi16(1);
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
@@ -246,15 +244,7 @@ void gemv_rows(const gemv_args& g) {
     for (size_t q = 0; q < groups; ++q, b += kNR * kKR)
       abs_sign_k_group(acc, a_rows + 8 * q, 2 * g.kp, _mm512_loadu_si512(b),
                        _mm512_loadu_si512(b + 64), ones);
-    const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
-    const columns16 cols1 =
-        load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));
-#pragma GCC unroll 4
-    for (size_t r = 0; r < R; ++r) {
-      char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
-      epilogue_row16(acc[r][0], pa.sums[r], r, cols0, consts, ep, c);
-      epilogue_row16(acc[r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
-    }
+    gemv_epilogue32(acc, pa.sums, col, consts, g);
   }
 }
 

@@ -314,9 +314,7 @@ void gemv_rows(const gemv_args& g) {
   pack_a_rows_14x32c4(pa);
   const auto* a_rows = static_cast<const uint8_t*>(pa.dst);
   const auto* panels = static_cast<const uint8_t*>(g.b_panels);
-  const epilogue_plan& ep = *g.ep;
-  const output_consts16 consts = load_output_consts16(ep);
-  const size_t out_bytes = output_elem_bytes(ep.output);
+  const output_consts16 consts = load_output_consts16(*g.ep);
 
   for (size_t col = 0; col < g.n; col += kNR) {
     const uint8_t* b = panels + col * g.kp;  // panel col / NR holds kp * NR bytes
@@ -354,15 +352,7 @@ void gemv_rows(const gemv_args& g) {
         acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[1][r][1]);
       }
     }
-    const columns16 cols0 = load_columns16(ep, col, lane_mask16(static_cast<ptrdiff_t>(g.n - col)));
-    const columns16 cols1 =
-        load_columns16(ep, col + 16, lane_mask16(static_cast<ptrdiff_t>(g.n - col) - 16));
-#pragma GCC unroll 4
-    for (size_t r = 0; r < R; ++r) {
-      char* c = static_cast<char*>(g.c) + (r * g.ldc + col) * out_bytes;
-      epilogue_row16(acc[0][r][0], pa.sums[r], r, cols0, consts, ep, c);
-      epilogue_row16(acc[0][r][1], pa.sums[r], r, cols1, consts, ep, c + 16 * out_bytes);
-    }
+    gemv_epilogue32(acc[0], pa.sums, col, consts, g);
   }
 }
 
