@@ -221,6 +221,23 @@ inline void with_rows(size_t rows, F&& f) {
   with_rows_impl<MaxR>(rows, f, std::make_index_sequence<MaxR>{});
 }
 
+// The K loop of a small-M path over kp / kr K-groups, spread over C chains of accumulators:
+// calls k_group(c, k) with k = 0, kr, ..., kp - kr, chain c = (k / kr) mod C while C whole
+// K-groups remain, then chain 0. With few rows each accumulator would otherwise wait for its
+// own last multiply-add (the instruction's latency) on every K-group; the caller adds the
+// chains at the end (wrapping int32 addition: the same sums in any order).
+template <size_t C, class KGroup>
+inline __attribute__((always_inline)) void k_groups_in_chains(size_t kp, size_t kr,
+                                                              KGroup&& k_group) {
+  size_t k = 0;
+  if constexpr (C > 1) {
+    for (; k + C * kr <= kp; k += C * kr)
+#pragma GCC unroll 4
+      for (size_t c = 0; c < C; ++c) k_group(c, k + c * kr);
+  }
+  for (; k < kp; k += kr) k_group(0, k);
+}
+
 }  // namespace QGEMM_KERNEL_NAMESPACE
 
 }  // namespace qgemm::detail

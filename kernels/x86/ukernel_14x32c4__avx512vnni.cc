@@ -324,10 +324,9 @@ void gemv_rows(const gemv_args& g) {
     for (size_t c = 0; c < C; ++c)
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r) acc[c][r][0] = acc[c][r][1] = _mm512_setzero_si512();
-    // One K-group into chain c.
-    const auto k_group = [&](size_t c, size_t k, const uint8_t* bk) {
-      const __m512i b0 = _mm512_loadu_si512(bk);
-      const __m512i b1 = _mm512_loadu_si512(bk + 64);
+    k_groups_in_chains<C>(g.kp, kKR, [&](size_t c, size_t k) {
+      const __m512i b0 = _mm512_loadu_si512(b + k * kNR);
+      const __m512i b1 = _mm512_loadu_si512(b + k * kNR + 64);
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r) {
         int32_t a4;
@@ -336,22 +335,14 @@ void gemv_rows(const gemv_args& g) {
         acc[c][r][0] = _mm512_dpbusd_epi32(acc[c][r][0], am, b0);
         acc[c][r][1] = _mm512_dpbusd_epi32(acc[c][r][1], am, b1);
       }
-    };
-    size_t k = 0;
-    if constexpr (C == 2) {
-      for (; k + 2 * kKR <= g.kp; k += 2 * kKR, b += 2 * kNR * kKR) {
-        k_group(0, k, b);
-        k_group(1, k + kKR, b + kNR * kKR);
-      }
-    }
-    for (; k < g.kp; k += kKR, b += kNR * kKR) k_group(0, k, b);
-    if constexpr (C == 2) {
+    });
+#pragma GCC unroll 2
+    for (size_t c = 1; c < C; ++c)
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r) {
-        acc[0][r][0] = _mm512_add_epi32(acc[0][r][0], acc[1][r][0]);
-        acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[1][r][1]);
+        acc[0][r][0] = _mm512_add_epi32(acc[0][r][0], acc[c][r][0]);
+        acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[c][r][1]);
       }
-    }
     gemv_epilogue32(acc[0], pa.sums, col, consts, g);
   }
 }

@@ -148,20 +148,15 @@ void gemv_rows(const gemv_args& g) {
     __m256i acc[kGemvChains<R>][R][kNV];
 #pragma GCC unroll 2
     for (size_t c = 0; c < kGemvChains<R>; ++c) zero_rows_avx2(acc[c]);
-    size_t k = 0;
-    if constexpr (kGemvChains<R> == 2) {
-      for (; k + 2 * kKR <= g.kp; k += 2 * kKR, b += 2 * kNR * kKR) {
-        dot_k_group(acc[0], a_rows + k, g.kp, b);
-        dot_k_group(acc[1], a_rows + k + kKR, g.kp, b + kNR * kKR);
-      }
-    }
-    for (; k < g.kp; k += kKR, b += kNR * kKR) dot_k_group(acc[0], a_rows + k, g.kp, b);
-    if constexpr (kGemvChains<R> == 2) {
+    k_groups_in_chains<kGemvChains<R>>(g.kp, kKR, [&](size_t c, size_t k) {
+      dot_k_group(acc[c], a_rows + k, g.kp, b + k * kNR);
+    });
+#pragma GCC unroll 2
+    for (size_t c = 1; c < kGemvChains<R>; ++c)
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r)
 #pragma GCC unroll 2
-        for (size_t v = 0; v < kNV; ++v) acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[1][r][v]);
-    }
+        for (size_t v = 0; v < kNV; ++v) acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[c][r][v]);
     gemv_epilogue_avx2(acc[0], pa.sums, col, g);
   }
 }
