@@ -214,13 +214,13 @@ void tile_12x32c4(const tile_args& t) {
 // Small M (decode), as in ukernel_6x16c4__avx2: rows of A packed contiguously (a panel of one
 // row in K-groups is just the row) and split into |a| and sign words like the panels, B read
 // panel after panel, one sequential stream from its first byte to its last; per K-group and
-// row, the tiles' K-group step (abs_sign_k_group) on 128 bytes of B. Each accumulator starts at its row's correction (the
-// sum of |a| over its negative a, add_negative_abs), and the int32 sums run over all of K
-// (wrapping modulo 2^32, as the contract wants), so no K blocking is needed. Through the tiles
-// instead, M = 1 read a whole 12-row A panel with each K-group of B and ran at half the AVX2
-// kernel's small-M path. Dev harness (one thread, min CPU time, QGEMM_ISA=avx512bw), 2
-// alternating runs on Zen 5, tiles -> this path: llama7b_qkv_m1 98-106 -> 193-220 GOPS,
-// llama7b_up_m1 55-58 -> 87-92, M = 4 on 4096 x 4096 331 -> 430-448.
+// row, the tiles' K-group step (abs_sign_k_group) on 128 bytes of B. Each accumulator starts at
+// its row's correction (the sum of |a| over its negative a, row_negative_abs_sum), and the int32
+// sums run over all of K (wrapping modulo 2^32, as the contract wants), so no K blocking is
+// needed. Through the tiles instead, M = 1 read a whole 12-row A panel with each K-group of B
+// and ran at half the AVX2 kernel's small-M path. Dev harness (one thread, min CPU time,
+// QGEMM_ISA=avx512bw), 2 alternating runs on Zen 5, tiles -> this path: llama7b_qkv_m1 98-106
+// -> 193-220 GOPS, llama7b_up_m1 55-58 -> 87-92, M = 4 on 4096 x 4096 331 -> 430-448.
 constexpr size_t kGemvMaxM = 4;
 
 template <size_t R>

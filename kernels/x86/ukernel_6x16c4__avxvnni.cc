@@ -156,7 +156,8 @@ void gemv_rows(const gemv_args& g) {
 #pragma GCC unroll 4
       for (size_t r = 0; r < R; ++r)
 #pragma GCC unroll 2
-        for (size_t v = 0; v < kNV; ++v) acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[c][r][v]);
+        for (size_t v = 0; v < kNV; ++v)
+          acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[c][r][v]);
     gemv_epilogue_avx2(acc[0], pa.sums, col, g);
   }
 }
