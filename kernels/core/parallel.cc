@@ -70,15 +70,15 @@ void run_tasks(const thread_plan& plan, size_t n_tasks, qgemm_task_fn fn, void* 
   //
   // The end of the region. Under the passive policy a thread that reaches the region's closing
   // barrier before the others sleeps there, and waking it costs about as much as starting a
-  // sleeping thread: 5-30 us on this project's VMs (an idle vCPU halts at once). The caller's
-  // thread must not be the one that sleeps, since it returns; but a worker that sleeps there is
-  // no better: libgomp's next region waits for every worker to be back in its pool, so a worker
-  // woken late at the end of one call delays the next call's start, and the caller sleeps in
-  // that wait too (back-to-back calls, 2 threads: the caller reached the next region 44-57 us
-  // late in 40% of the calls of one run). So every thread, once the tasks run out, waits
-  // spinning until all have run out (at most one task's time), then the workers enter the
-  // barrier and the caller follows right behind them, before anyone has slept long enough to
-  // halt its CPU.
+  // sleeping thread: 5-38 us on this project's VMs (a worker's arrival in a region, 10th-90th
+  // percentile; an idle vCPU halts at once). The caller's thread must not be the one that
+  // sleeps, since it returns; but a worker that sleeps there is no better: libgomp's next
+  // region waits for every worker to be back in its pool, so a worker woken late at the end of
+  // one call delays the next call's start, and the caller sleeps in that wait too (back-to-back
+  // calls, 2 threads: the caller reached the next region 44-57 us late in 40% of the calls of
+  // one run). So every thread, once the tasks run out, waits spinning until all have run out
+  // (at most one task's time), then the workers enter the barrier and the caller follows right
+  // behind them, before anyone has slept long enough to halt its CPU.
   // Per-call times, 2 threads, OMP_WAIT_POLICY=passive, 2000-3000 back-to-back calls, 2-3
   // alternating runs, Zen 5 (median, then 90th percentile), with only the caller spinning ->
   // with this: resnet_conv3x3_56 146-158 -> 140-141 us (p90 175-188 -> 150-159), against 250 on
