@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -445,6 +446,37 @@ TEST(Threads, PartitionFollowsTheCostModel) {
 }
 
 #if defined(QGEMM_TEST_OPENMP)
+// run_tasks gives each OpenMP thread a range of the tasks and lets a thread that has run out
+// take the others' (parallel.cc): every task still runs exactly once, for any task and thread
+// count, when thread 0 is slow (the others take from its range), and when OpenMP starts fewer
+// threads than asked (ctest runs this test again under OMP_THREAD_LIMIT=2: the ranges of the
+// threads that never start are taken by the others).
+TEST(Threads, RunTasksRunsEveryTaskOnce) {
+  struct runs {
+    std::vector<std::atomic<int>> count;
+    explicit runs(size_t n) : count(n) {}
+  };
+  for (const size_t threads : {2, 3, 4, 8}) {
+    for (size_t n = 2; n <= 70; n += n < 20 ? 1 : 7) {
+      runs r(n);
+      qgemm::detail::thread_plan plan;
+      plan.threads = threads;
+      qgemm::detail::run_tasks(
+          plan, n,
+          [](void* arg, size_t i) {
+            auto& r = *static_cast<runs*>(arg);
+            if (omp_get_thread_num() == 0)
+              std::this_thread::sleep_for(std::chrono::microseconds(200));
+            r.count[i].fetch_add(1);
+          },
+          &r);
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(r.count[i].load(), 1) << "task " << i << " of " << n << ", " << threads
+                                        << " threads";
+    }
+  }
+}
+
 // Inside an OpenMP parallel region a call runs on its own thread only (no nested team), and is
 // still right; outside, the default context takes OpenMP's thread count.
 TEST(Threads, NestedInOpenMPRegionRunsOnTheCallingThread) {
