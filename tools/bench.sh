@@ -7,12 +7,16 @@
 #   2. per shape, qgemm's best level with 1 thread and with all cores: GOPS, % of peak, x oneDNN
 #      and x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup, and packing A's
 #      share of a 1-thread GEMM.
-# Median of 3 repetitions, * marks a noisy value (CV > 10%). Threads are pinned to the CPUs this
-# shell may use (taskset; OMP_PROC_BIND: see below), OMP_WAIT_POLICY=passive (libgomp does not
-# spin at barriers on a shared machine); OPENBLAS_CORETYPE=Cooperlake makes Debian's OpenBLAS 0.3.21
-# use its AVX-512 kernels on CPUs it does not recognise (else it runs SSE3 kernels, 4-5x slower):
-# the float baseline is its fast one. The Google Benchmark JSON goes to out/qgemm_bench.json and
-# a chart of GOPS per shape (qgemm beside oneDNN and OpenBLAS) to out/qgemm_bench.png.
+# Median of 5 repetitions of 0.12 s, in random order across all benchmarks (Google Benchmark's
+# random interleaving: a neighbour's load on a shared machine, which comes and goes over minutes,
+# then falls on qgemm and its peers alike instead of on whichever ran at the time, so the ratios
+# hold better than the absolute figures); * marks a noisy value (CV > 10%). Threads are pinned to
+# the CPUs this shell may use (taskset; OMP_PROC_BIND: see below), OMP_WAIT_POLICY=passive
+# (libgomp does not spin at barriers on a shared machine); OPENBLAS_CORETYPE=Cooperlake makes
+# Debian's OpenBLAS 0.3.21 use its AVX-512 kernels on CPUs it does not recognise (else it runs
+# SSE3 kernels, 4-5x slower): the float baseline is its fast one. The Google Benchmark JSON goes
+# to out/qgemm_bench.json and a chart of GOPS per shape (qgemm beside oneDNN and OpenBLAS) to
+# out/qgemm_bench.png.
 #   bash tools/bench.sh [extra flags, e.g. --benchmark_filter=sq1024 or --threads=1,2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,9 +42,10 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} OMP_PROC_BIND=${OMP_PROC_BIND
 export OMP_PLACES=${OMP_PLACES:-cores} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Cooperlake}
 echo "bench.sh: OMP_WAIT_POLICY=$OMP_WAIT_POLICY OMP_PROC_BIND=$OMP_PROC_BIND" \
      "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
-$PIN "$BUILD_DIR/bench/qgemm_bench" --benchmark_min_time=0.2 --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true --benchmark_out=out/qgemm_bench.json \
-  --benchmark_out_format=json --benchmark_color=false --threads="$THREADS" "$@"
+$PIN "$BUILD_DIR/bench/qgemm_bench" --benchmark_min_time=0.12 --benchmark_repetitions=5 \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+  --benchmark_out=out/qgemm_bench.json --benchmark_out_format=json --benchmark_color=false \
+  --threads="$THREADS" "$@"
 echo "JSON: $(pwd)/out/qgemm_bench.json"
 if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
   echo "Chart: $(pwd)/$(/usr/bin/python3 tools/plot_bench.py out/qgemm_bench.json out/qgemm_bench.png)"
