@@ -452,27 +452,22 @@ TEST(Threads, PartitionFollowsTheCostModel) {
 // threads than asked (ctest runs this test again under OMP_THREAD_LIMIT=2: the ranges of the
 // threads that never start are taken by the others).
 TEST(Threads, RunTasksRunsEveryTaskOnce) {
-  struct runs {
-    std::vector<std::atomic<int>> count;
-    explicit runs(size_t n) : count(n) {}
-  };
   for (const size_t threads : {2, 3, 4, 8}) {
     for (size_t n = 2; n <= 70; n += n < 20 ? 1 : 7) {
-      runs r(n);
+      std::vector<std::atomic<int>> runs(n);
       qgemm::detail::thread_plan plan;
       plan.threads = threads;
       qgemm::detail::run_tasks(
           plan, n,
           [](void* arg, size_t i) {
-            auto& r = *static_cast<runs*>(arg);
             if (omp_get_thread_num() == 0)
               std::this_thread::sleep_for(std::chrono::microseconds(200));
-            r.count[i].fetch_add(1);
+            (*static_cast<std::vector<std::atomic<int>>*>(arg))[i].fetch_add(1);
           },
-          &r);
+          &runs);
       for (size_t i = 0; i < n; ++i)
-        ASSERT_EQ(r.count[i].load(), 1) << "task " << i << " of " << n << ", " << threads
-                                        << " threads";
+        ASSERT_EQ(runs[i].load(), 1) << "task " << i << " of " << n << ", " << threads
+                                     << " threads";
     }
   }
 }

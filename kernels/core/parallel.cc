@@ -142,8 +142,9 @@ void run_tasks(const thread_plan& plan, size_t n_tasks, qgemm_task_fn fn, void* 
   const int team = static_cast<int>(std::min(n_tasks, std::max<size_t>(plan.threads, 1)));
   task_range* const ranges = thread_task_ranges(static_cast<size_t>(team));
   for (int t = 0; t < team; ++t) {
-    const uint64_t lo = t * n_tasks / team, hi = (t + 1) * n_tasks / team;
-    ranges[t].lo_hi.store(lo | hi << 32, std::memory_order_relaxed);
+    size_t lo = 0, hi = 0;
+    tile_range(n_tasks, 1, n_tasks, static_cast<size_t>(team), static_cast<size_t>(t), &lo, &hi);
+    ranges[t].lo_hi.store(uint64_t{lo} | uint64_t{hi} << 32, std::memory_order_relaxed);
   }
   std::atomic<int> out_of_tasks{0}, leaving{0};
 #pragma omp parallel num_threads(team)
