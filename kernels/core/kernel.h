@@ -238,6 +238,19 @@ inline __attribute__((always_inline)) void k_groups_in_chains(size_t kp, size_t 
   for (; k < kp; k += kr) k_group(0, k);
 }
 
+// After k_groups_in_chains: adds chains 1 .. C - 1 of acc (C chains of R rows of V vectors)
+// into chain 0 with add (the vector type's int32 addition, which wraps: any order gives the
+// same sums).
+template <size_t C, size_t R, size_t V, class Vec, class Add>
+inline __attribute__((always_inline)) void add_chains_into_first(Vec (&acc)[C][R][V], Add add) {
+#pragma GCC unroll 2
+  for (size_t c = 1; c < C; ++c)
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (size_t v = 0; v < V; ++v) acc[0][r][v] = add(acc[0][r][v], acc[c][r][v]);
+}
+
 }  // namespace QGEMM_KERNEL_NAMESPACE
 
 }  // namespace qgemm::detail

@@ -336,13 +336,7 @@ void gemv_rows(const gemv_args& g) {
         acc[c][r][1] = _mm512_dpbusd_epi32(acc[c][r][1], am, b1);
       }
     });
-#pragma GCC unroll 2
-    for (size_t c = 1; c < C; ++c)
-#pragma GCC unroll 4
-      for (size_t r = 0; r < R; ++r) {
-        acc[0][r][0] = _mm512_add_epi32(acc[0][r][0], acc[c][r][0]);
-        acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[c][r][1]);
-      }
+    add_chains_into_first(acc, [](__m512i x, __m512i y) { return _mm512_add_epi32(x, y); });
     gemv_epilogue32(acc[0], pa.sums, col, consts, g);
   }
 }

@@ -151,13 +151,7 @@ void gemv_rows(const gemv_args& g) {
     k_groups_in_chains<kGemvChains<R>>(g.kp, kKR, [&](size_t c, size_t k) {
       dot_k_group(acc[c], a_rows + k, g.kp, b + k * kNR);
     });
-#pragma GCC unroll 2
-    for (size_t c = 1; c < kGemvChains<R>; ++c)
-#pragma GCC unroll 4
-      for (size_t r = 0; r < R; ++r)
-#pragma GCC unroll 2
-        for (size_t v = 0; v < kNV; ++v)
-          acc[0][r][v] = _mm256_add_epi32(acc[0][r][v], acc[c][r][v]);
+    add_chains_into_first(acc, [](__m256i x, __m256i y) { return _mm256_add_epi32(x, y); });
     gemv_epilogue_avx2(acc[0], pa.sums, col, g);
   }
 }
