@@ -4,8 +4,9 @@
 #   1. per shape of ../shared/bench/shapes.csv and ISA level, one thread: GOPS (int32 and int8
 #      output), % of the peak of the level's instruction mix (peak/<instruction>, measured in the
 #      same run) and qgemm / oneDNN (dnnl_gemm_u8s8s32 and the matmul primitive);
-#   2. per shape, qgemm's best level with 1 thread and with all cores: GOPS, % of peak, x oneDNN
-#      and x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup, and packing A's
+#   2. per shape, qgemm's best level with 1 thread and with all cores: GOPS, % of the peak of
+#      that many cores (peak/<instruction>/t<N>: the loop on every core at once), x oneDNN and
+#      x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup, and packing A's
 #      share of a 1-thread GEMM.
 # Median of 5 repetitions of 0.12 s, in random order across all benchmarks (Google Benchmark's
 # random interleaving: a neighbour's load on a shared machine, which comes and goes over minutes,
