@@ -21,25 +21,29 @@ import matplotlib.pyplot as plt  # noqa: E402
 def load(path):
     with open(path) as f:
         doc = json.load(f)
-    gops, has_median = {}, set()
+    gops, has_median, order = {}, set(), {}
     for b in doc["benchmarks"]:
         if "GOPS" not in b or b.get("error_occurred"):
             continue
-        name = re.sub(r"/real_time$", "", b.get("run_name", b["name"]))
+        name = re.sub(r"/(real|manual)_time$", "", b.get("run_name", b["name"]))
+        # Registration order (shapes.csv's), whatever order the runs came in (bench.sh runs
+        # them in random order).
+        order.setdefault(name, b.get("family_index", len(order)))
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
                 gops[name] = b["GOPS"]
                 has_median.add(name)
         elif name not in has_median:
             gops[name] = b["GOPS"]
-    return doc, gops
+    return doc, gops, order
 
 
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "out/qgemm_bench.json"
     dst = sys.argv[2] if len(sys.argv) > 2 else "out/qgemm_bench.png"
-    doc, gops = load(src)
-    # Shapes in run order; the best level = the one with the highest 1-thread s32 GOPS overall.
+    doc, gops, order = load(src)
+    # Shapes in shapes.csv's order; the best level = the one with the highest 1-thread s32 GOPS
+    # overall.
     shapes = []
     level_sum = defaultdict(float)
     threads = set()
@@ -55,6 +59,12 @@ def main():
             level_sum[m.group(2)] += gops[name]
     if not shapes:
         sys.exit("plot_bench.py: no gemm/ results in " + src)
+    first = {}
+    for name in gops:
+        m = re.match(r"gemm/([^/]+)/", name)
+        if m:
+            first[m.group(1)] = min(first.get(m.group(1), order[name]), order[name])
+    shapes.sort(key=lambda sh: first[sh])
     best = max(level_sum, key=level_sum.get)
     panels = [1] + sorted(t for t in threads if t > 1)
 
