@@ -17,7 +17,10 @@
 //                             oneDNN: omp_set_num_threads(N); OpenBLAS: openblas_set_num_threads),
 //                             wall-clock time; N from --threads=N[,N...] (default: the CPUs this
 //                             process may run on), qgemm's only on its best level. Names without
-//                             /t<N> are one thread, timed by CPU time as before.
+//                             /t<N> are one thread, timed by CPU time as before;
+//   gemm/<shape>/<isa>/s32/t<N>/pool  qgemm on N threads of the caller's own pool through
+//                             qgemm_context.parallel_for (examples/spinning_pool.h, whose workers
+//                             spin between calls) instead of OpenMP: what a runtime's pool gets.
 // --benchmark_filter and --benchmark_format=json select and read them. Each GEMM multiplies A
 // (u8, M x K, row-major, zero point 128) by weights B (s8, K x N) packed once before timing, as
 // an inference runtime does, and reports a rate counter GOPS = 2 M N K / s / 1e9 (for peak/:
@@ -53,6 +56,7 @@
 #include "onednn.h"
 #include "peak.h"
 #include "qgemm/qgemm.hpp"
+#include "spinning_pool.h"
 #if defined(QGEMM_HAVE_OPENBLAS)
 #include <cblas.h>
 extern "C" void openblas_set_num_threads(int);
@@ -281,7 +285,18 @@ double peak_threads_for(const char* instruction, int threads) {
 // ---------------------------------------------------------------------------------------------
 // gemm/<shape>/<isa>/<output>
 // ---------------------------------------------------------------------------------------------
-void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant, int threads) {
+// The pool of the /pool benchmarks for `threads` threads (the caller's and threads - 1 workers),
+// made once. Its workers spin 0.5 ms after each call (the calls of a benchmark follow each other
+// within microseconds), then sleep, out of the way of the benchmarks that follow.
+spinning_pool& bench_pool(int threads) {
+  static std::map<int, std::unique_ptr<spinning_pool>> pools;
+  std::unique_ptr<spinning_pool>& p = pools[threads];
+  if (!p) p.reset(new spinning_pool(static_cast<size_t>(threads - 1), std::chrono::microseconds(500)));
+  return *p;
+}
+
+void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant, int threads,
+                bool own_pool) {
   shape_data& d = data_for(s);
   const qgemm::packed_b weights(isa, s.K, s.N, qgemm::operand(d.b.data(), s.N, /*zero_point=*/0));
   const qgemm_operand a = qgemm::operand(d.a.data(), s.K, /*zero_point=*/128);
@@ -294,6 +309,10 @@ void bench_gemm(benchmark::State& state, shape s, qgemm_isa isa, bool requant, i
   const double peak = peak_threads_for(peak_mix(isa), threads);
   qgemm_context ctx = qgemm_context_default();
   ctx.num_threads = threads;
+  if (own_pool) {
+    ctx.parallel_for = spinning_pool::parallel_for;
+    ctx.pool = &bench_pool(threads);
+  }
   auto run = [&] {
     qgemm::check(qgemm_gemm_packed_ctx(&ctx, s.M, s.N, s.K, &a, weights.type(), weights.get(), &e,
                                        c.data(), s.N));
@@ -542,8 +561,10 @@ class table_reporter : public benchmark::ConsoleReporter {
                 "%% peak = s32 GOPS / the peak of N cores (peak/<mix>/t<N>: the level's loop on N\n"
                 "threads at once); x gemm, x matmul = qgemm s32 / oneDNN with the same thread count;\n"
                 "x sgemm = qgemm s32 GOPS / OpenBLAS cblas_sgemm GFLOPS (fp32) with the same thread\n"
-                "count; xN/1 = N-thread GOPS / 1-thread GOPS; pack %% = packing A alone (packa/) / the\n"
-                "1-thread s32 GEMM. 1 thread is CPU time, N threads wall-clock time; * = noisy (CV >\n"
+                "count; xN/1 = N-thread GOPS / 1-thread GOPS (OpenMP); pool = the same through the\n"
+                "caller's-pool hook, with examples/spinning_pool.h (its workers spin between calls\n"
+                "where OpenMP's sleep under OMP_WAIT_POLICY=passive); pack %% = packing A alone (packa/) /\n"
+                "the 1-thread s32 GEMM. 1 thread is CPU time, N threads wall-clock time; * = noisy (CV >\n"
                 "10%%).\n",
                 qgemm_isa_name(best));
 #ifndef QGEMM_HAVE_OPENBLAS
@@ -562,9 +583,9 @@ class table_reporter : public benchmark::ConsoleReporter {
         std::printf("peak of %d cores (%s): %.1f GOPS = %.2f x one core: the most xN/1 that a "
                     "compute-bound shape can reach here\n",
                     t, mix, peak_of(t), peak_of(t) / peak_of(1));
-    std::printf("%-20s %5s %5s %5s %3s %9s %9s %7s %8s %8s %8s %6s %6s\n", "shape", "M", "N", "K",
-                "thr", "GOPS s32", "GOPS s8", "% peak", "x gemm", "x matmul", "x sgemm", "xN/1",
-                "pack%");
+    std::printf("%-20s %5s %5s %5s %3s %9s %9s %7s %8s %8s %8s %6s %6s %6s\n", "shape", "M", "N",
+                "K", "thr", "GOPS s32", "GOPS s8", "% peak", "x gemm", "x matmul", "x sgemm", "xN/1",
+                "pool", "pack%");
     for (const shape& s : shapes_) {
       const std::string g1 = "gemm/" + s.name + "/" + qgemm_isa_name(best) + "/";
       const double one = get(g1 + "s32");
@@ -581,7 +602,8 @@ class table_reporter : public benchmark::ConsoleReporter {
         if (t == 1 && pa != time_.end() && gm != time_.end() && gm->second > 0)
           pack = cell(pa->second / gm->second * 100, "%.1f%%", {g1 + "s32"});
         const double sgemm = get(sg);
-        std::printf("%-20s %5lld %5lld %5lld %3d %9s %9s %7s %8s %8s %8s %6s %6s\n", s.name.c_str(),
+        const double pool = get(g + "/pool");
+        std::printf("%-20s %5lld %5lld %5lld %3d %9s %9s %7s %8s %8s %8s %6s %6s %6s\n", s.name.c_str(),
                     (long long)s.M, (long long)s.N, (long long)s.K, t,
                     cell(s32, "%.1f", {g}).c_str(), cell(s8, "%.1f", {g1 + "s8" + suffix}).c_str(),
                     cell(peak_of(t) > 0 ? s32 / peak_of(t) * 100 : 0, "%.0f%%", {g}).c_str(),
@@ -589,6 +611,9 @@ class table_reporter : public benchmark::ConsoleReporter {
                     ratio(s32, g, dnnl + "matmul" + suffix).c_str(),
                     sgemm > 0 && s32 > 0 ? cell(s32 / sgemm, "%.2f", {g, sg}).c_str() : "-",
                     t > 1 && one > 0 ? cell(s32 / one, "%.2f", {g, g1 + "s32"}).c_str() : "",
+                    t > 1 && one > 0 && pool > 0
+                        ? cell(pool / one, "%.2f", {g + "/pool", g1 + "s32"}).c_str()
+                        : "",
                     pack.c_str());
       }
     }
@@ -692,14 +717,20 @@ int main(int argc, char** argv) {
     for (qgemm_isa isa : qgemm::available_isas()) {
       for (bool requant : {false, true}) {
         const std::string name = "gemm/" + s.name + "/" + qgemm_isa_name(isa) + (requant ? "/s8" : "/s32");
-        benchmark::RegisterBenchmark(name.c_str(), bench_gemm, s, isa, requant, 1)
+        benchmark::RegisterBenchmark(name.c_str(), bench_gemm, s, isa, requant, 1, false)
             ->Unit(benchmark::kMillisecond);
         if (isa != best) continue;
-        for (int t : thread_variants)
+        for (int t : thread_variants) {
           benchmark::RegisterBenchmark((name + "/t" + std::to_string(t)).c_str(), bench_gemm, s,
-                                       isa, requant, t)
+                                       isa, requant, t, false)
               ->Unit(benchmark::kMillisecond)
               ->UseRealTime();
+          if (t > 1 && !requant)
+            benchmark::RegisterBenchmark((name + "/t" + std::to_string(t) + "/pool").c_str(),
+                                         bench_gemm, s, isa, requant, t, true)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+        }
       }
     }
     benchmark::RegisterBenchmark(("packa/" + s.name + "/" + qgemm_isa_name(best)).c_str(),

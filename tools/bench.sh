@@ -6,8 +6,9 @@
 #      same run) and qgemm / oneDNN (dnnl_gemm_u8s8s32 and the matmul primitive);
 #   2. per shape, qgemm's best level with 1 thread and with all cores: GOPS, % of the peak of
 #      that many cores (peak/<instruction>/t<N>: the loop on every core at once), x oneDNN and
-#      x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup, and packing A's
-#      share of a 1-thread GEMM.
+#      x OpenBLAS fp32 cblas_sgemm with the same thread count, the speedup (OpenMP, and through
+#      the caller's-pool hook with examples/spinning_pool.h), and packing A's share of a
+#      1-thread GEMM.
 # Median of 5 repetitions of 0.12 s, in random order across all benchmarks (Google Benchmark's
 # random interleaving: a neighbour's load on a shared machine, which comes and goes over minutes,
 # then falls on qgemm and its peers alike instead of on whichever ran at the time, so the ratios
