@@ -237,49 +237,51 @@ const char* peak_mix(qgemm_isa isa) {
   }
 }
 
-// The peak of `instruction`; when its peak/ benchmark was filtered out, measures it here once
-// (best of 5 runs of ~20 ms, outside any timed region). 0 when the CPU cannot run it.
-double peak_for(const char* instruction) {
-  if (instruction == nullptr) return 0;
-  auto it = peak_gops().find(instruction);
+// peak_gops()[key] when the peak/ benchmark of that name has run; otherwise measures it here once,
+// outside any timed region, as the best of `reps` calls of measure(loop) (GOPS of one run of
+// `instruction`'s loop), and keeps it under key. 0 when the CPU cannot run the instruction.
+template <class Measure>
+double peak_or_measure(const std::string& key, const char* instruction, int reps, Measure measure) {
+  const auto it = peak_gops().find(key);
   if (it != peak_gops().end()) return it->second;
   for (const peak_loop* loop : supported_peaks()) {
     if (std::strcmp(loop->instruction, instruction) != 0) continue;
     double best = 0;
-    int64_t sink = 0;
-    for (int rep = 0; rep < 5; ++rep) {
-      const int64_t calls = 20;
-      const double t0 = cpu_seconds();
-      for (int64_t c = 0; c < calls; ++c) sink += loop->run(kPeakInner);
-      const double s = cpu_seconds() - t0;
-      best = std::max(best, loop->ops_per_iter * kPeakInner * calls / s / 1e9);
-    }
-    benchmark::DoNotOptimize(sink);
-    return peak_gops()[instruction] = best;
+    for (int rep = 0; rep < reps; ++rep) best = std::max(best, measure(*loop));
+    return peak_gops()[key] = best;
   }
   return 0;
 }
 
-// The peak of `threads` cores for `instruction` (peak/<instruction>/t<N>); measured here once
-// (best of 3) when that benchmark has not run yet. 0 when the CPU cannot run it.
+// The peak of `instruction` (peak/<instruction>; measured here, best of 5 runs of ~20 ms, when
+// that benchmark was filtered out).
+double peak_for(const char* instruction) {
+  if (instruction == nullptr) return 0;
+  int64_t sink = 0;
+  const double gops = peak_or_measure(instruction, instruction, 5, [&](const peak_loop& loop) {
+    const int64_t calls = 20;
+    const double t0 = cpu_seconds();
+    for (int64_t c = 0; c < calls; ++c) sink += loop.run(kPeakInner);
+    const double s = cpu_seconds() - t0;
+    return loop.ops_per_iter * kPeakInner * calls / s / 1e9;
+  });
+  benchmark::DoNotOptimize(sink);
+  return gops;
+}
+
+// The peak of `threads` cores for `instruction` (peak/<instruction>/t<N>; measured here, best of
+// 3, when that benchmark has not run yet).
 double peak_threads_for(const char* instruction, int threads) {
   if (instruction == nullptr) return 0;
   if (threads == 1) return peak_for(instruction);
-  const std::string key = peak_threads_key(instruction, threads);
-  auto it = peak_gops().find(key);
-  if (it != peak_gops().end()) return it->second;
-  for (const peak_loop* loop : supported_peaks()) {
-    if (std::strcmp(loop->instruction, instruction) != 0) continue;
-    double best = 0;
-    int64_t sink = 0;
-    for (int rep = 0; rep < 3; ++rep) {
-      const double s = run_peak_threads(loop, threads, &sink);
-      if (s > 0) best = std::max(best, peak_threads_ops(loop, threads) / s / 1e9);
-    }
-    benchmark::DoNotOptimize(sink);
-    return peak_gops()[key] = best;
-  }
-  return 0;
+  int64_t sink = 0;
+  const double gops = peak_or_measure(
+      peak_threads_key(instruction, threads), instruction, 3, [&](const peak_loop& loop) {
+        const double s = run_peak_threads(&loop, threads, &sink);
+        return s > 0 ? peak_threads_ops(&loop, threads) / s / 1e9 : 0.0;
+      });
+  benchmark::DoNotOptimize(sink);
+  return gops;
 }
 
 // ---------------------------------------------------------------------------------------------

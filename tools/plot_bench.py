@@ -44,27 +44,21 @@ def main():
     doc, gops, order = load(src)
     # Shapes in shapes.csv's order; the best level = the one with the highest 1-thread s32 GOPS
     # overall.
-    shapes = []
+    first = {}  # shape -> the registration index of its first gemm/ benchmark
     level_sum = defaultdict(float)
     threads = set()
     for name in gops:
         m = re.match(r"gemm/([^/]+)/([^/]+)/(s32|s8)(?:/t(\d+))?$", name)
         if not m:
             continue
-        if m.group(1) not in shapes:
-            shapes.append(m.group(1))
+        first[m.group(1)] = min(first.get(m.group(1), order[name]), order[name])
         if m.group(4):
             threads.add(int(m.group(4)))
         elif m.group(3) == "s32":
             level_sum[m.group(2)] += gops[name]
-    if not shapes:
+    if not first:
         sys.exit("plot_bench.py: no gemm/ results in " + src)
-    first = {}
-    for name in gops:
-        m = re.match(r"gemm/([^/]+)/", name)
-        if m:
-            first[m.group(1)] = min(first.get(m.group(1), order[name]), order[name])
-    shapes.sort(key=lambda sh: first[sh])
+    shapes = sorted(first, key=first.get)
     best = max(level_sum, key=level_sum.get)
     panels = [1] + sorted(t for t in threads if t > 1)
 
